@@ -1,0 +1,33 @@
+import { z } from "zod";
+import type { Limits } from "./sniff";
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Limits as configured in wrangler.toml vars; parsed once per isolate, defaults as in the contract. */
+export const LimitVars = z.object({
+  MAX_UPLOAD_BYTES: positiveInt.default(32 * 1024 * 1024),
+  MAX_PIXELS: positiveInt.default(75_000_000),
+  MAX_SIDE: positiveInt.default(16384),
+  MAX_FRAMES: positiveInt.default(1000),
+  MAX_TOTAL_PIXELS: positiveInt.default(250_000_000),
+  MAX_ASPECT: positiveInt.default(50),
+  MAX_METADATA_BYTES: positiveInt.default(512 * 1024),
+});
+export type LimitVars = z.infer<typeof LimitVars>;
+
+export interface UploadLimits extends Limits {
+  maxUploadBytes: number;
+}
+
+export function parseLimits(vars: object): UploadLimits {
+  const v = LimitVars.parse(vars);
+  return {
+    maxUploadBytes: v.MAX_UPLOAD_BYTES,
+    maxPixels: v.MAX_PIXELS,
+    maxSide: v.MAX_SIDE,
+    maxFrames: v.MAX_FRAMES,
+    maxTotalPixels: v.MAX_TOTAL_PIXELS,
+    maxAspect: v.MAX_ASPECT,
+    maxMetadataBytes: v.MAX_METADATA_BYTES,
+  };
+}

@@ -1,0 +1,168 @@
+import { fail } from "./bytes";
+
+/**
+ * Validating zlib/DEFLATE walker (RFC 1950/1951) that decodes the Huffman layer but stores no
+ * output: it only counts output bytes and checks every back-reference against the bytes produced
+ * so far. It proves the stream is well-formed and inflates to exactly `expected` bytes, and stops as
+ * soon as the output would exceed that (a decompression bomb costs O(compressed bits), not O(output)).
+ * Memory: two small code tables. The Adler-32 trailer needs the data itself, so it is only required
+ * to be present.
+ */
+
+const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+/** Canonical Huffman code in "puff" form: codes per length + symbols sorted by code. */
+class Huffman {
+  readonly count = new Uint16Array(16);
+  readonly symbol: Uint16Array;
+
+  /** `allowSingle`: like zlib, accept an incomplete code only if it has at most one 1-bit code. */
+  constructor(lengths: ArrayLike<number>, n: number, what: string, allowSingle: boolean) {
+    this.symbol = new Uint16Array(n);
+    for (let s = 0; s < n; s++) this.count[lengths[s] as number]!++;
+    let left = 1;
+    let max = 0;
+    for (let len = 1; len <= 15; len++) {
+      left = (left << 1) - (this.count[len] as number);
+      if (left < 0) fail(`corrupt compressed data (over-subscribed ${what} code)`);
+      if ((this.count[len] as number) > 0) max = len;
+    }
+    if (left > 0 && !(allowSingle && max <= 1)) fail(`corrupt compressed data (incomplete ${what} code)`);
+    const offs = new Uint16Array(16);
+    for (let len = 1; len < 15; len++) offs[len + 1] = (offs[len] as number) + (this.count[len] as number);
+    for (let s = 0; s < n; s++) {
+      const l = lengths[s] as number;
+      if (l !== 0) this.symbol[offs[l]!++] = s;
+    }
+  }
+}
+
+class Bits {
+  pos = 0;
+  private buf = 0;
+  private cnt = 0;
+  constructor(private readonly data: Uint8Array) {}
+
+  bits(n: number): number {
+    let v = this.buf;
+    while (this.cnt < n) {
+      if (this.pos >= this.data.length) fail("truncated compressed data");
+      v |= (this.data[this.pos++] as number) << this.cnt;
+      this.cnt += 8;
+    }
+    this.buf = v >>> n;
+    this.cnt -= n;
+    return v & ((1 << n) - 1);
+  }
+
+  alignToByte(): void {
+    this.buf = 0;
+    this.cnt = 0;
+  }
+
+  decode(h: Huffman): number {
+    let code = 0, first = 0, index = 0;
+    for (let len = 1; len <= 15; len++) {
+      code |= this.bits(1);
+      const count = h.count[len] as number;
+      if (code - count < first) return h.symbol[index + (code - first)] as number;
+      index += count;
+      first = (first + count) << 1;
+      code <<= 1;
+    }
+    return fail("corrupt compressed data (invalid Huffman code)");
+  }
+}
+
+let fixed: { lit: Huffman; dist: Huffman } | null = null;
+function fixedCodes(): { lit: Huffman; dist: Huffman } {
+  if (!fixed) {
+    const l = new Uint8Array(288);
+    l.fill(8, 0, 144).fill(9, 144, 256).fill(7, 256, 280).fill(8, 280, 288);
+    fixed = { lit: new Huffman(l, 288, "literal", false), dist: new Huffman(new Uint8Array(32).fill(5), 32, "distance", false) };
+  }
+  return fixed;
+}
+
+function dynamicCodes(b: Bits): { lit: Huffman; dist: Huffman } {
+  const nlen = b.bits(5) + 257, ndist = b.bits(5) + 1, ncode = b.bits(4) + 4;
+  if (nlen > 286 || ndist > 30) fail("corrupt compressed data (bad code counts)");
+  const cl = new Uint8Array(19);
+  for (let i = 0; i < ncode; i++) cl[CL_ORDER[i] as number] = b.bits(3);
+  const clh = new Huffman(cl, 19, "code length", false);
+  const lengths = new Uint8Array(nlen + ndist);
+  for (let i = 0; i < nlen + ndist; ) {
+    const sym = b.decode(clh);
+    if (sym < 16) {
+      lengths[i++] = sym;
+      continue;
+    }
+    let value = 0, rep: number;
+    if (sym === 16) {
+      if (i === 0) fail("corrupt compressed data (repeat with no previous length)");
+      value = lengths[i - 1] as number;
+      rep = 3 + b.bits(2);
+    } else rep = sym === 17 ? 3 + b.bits(3) : 11 + b.bits(7);
+    if (i + rep > nlen + ndist) fail("corrupt compressed data (too many code lengths)");
+    lengths.fill(value, i, i + rep);
+    i += rep;
+  }
+  if (lengths[256] === 0) fail("corrupt compressed data (no end-of-block code)");
+  return {
+    lit: new Huffman(lengths.subarray(0, nlen), nlen, "literal", true),
+    dist: new Huffman(lengths.subarray(nlen), ndist, "distance", true),
+  };
+}
+
+/** Validates a complete zlib stream that must inflate to exactly `expected` bytes. */
+export function validateZlib(data: Uint8Array, expected: number, what: string): void {
+  if (data.length < 6) fail(`${what}: compressed data too short`);
+  const cmf = data[0] as number, flg = data[1] as number;
+  if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || (cmf * 256 + flg) % 31 !== 0 || (flg & 0x20) !== 0) {
+    fail(`${what}: bad zlib header`);
+  }
+  const b = new Bits(data.subarray(2));
+  let out = 0;
+  let last = 0;
+  while (!last) {
+    last = b.bits(1);
+    const type = b.bits(2);
+    if (type === 0) {
+      b.alignToByte();
+      const len = b.bits(16), nlen = b.bits(16);
+      if ((len ^ 0xffff) !== nlen) fail(`${what}: corrupt stored block`);
+      if (b.pos + len > data.length - 2) fail(`${what}: truncated compressed data`);
+      b.pos += len;
+      out += len;
+    } else if (type === 1 || type === 2) {
+      const { lit, dist } = type === 1 ? fixedCodes() : dynamicCodes(b);
+      for (;;) {
+        const sym = b.decode(lit);
+        if (sym < 256) out++;
+        else if (sym === 256) break;
+        else {
+          const li = sym - 257;
+          if (li >= 29) fail(`${what}: invalid length code`);
+          const length = (LEN_BASE[li] as number) + b.bits(LEN_EXTRA[li] as number);
+          const ds = b.decode(dist);
+          if (ds >= 30) fail(`${what}: invalid distance code`);
+          const d = (DIST_BASE[ds] as number) + b.bits(DIST_EXTRA[ds] as number);
+          if (d > out) fail(`${what}: invalid distance too far back`);
+          out += length;
+        }
+        if (out > expected) fail(`${what}: more image data than the header allows`);
+      }
+    } else fail(`${what}: invalid block type`);
+    if (out > expected) fail(`${what}: more image data than the header allows`);
+  }
+  if (out < expected) fail(`${what}: image data is truncated`);
+  b.alignToByte();
+  // Adler-32 (4 bytes) must follow the final block, and nothing after it.
+  const rest = data.length - 2 - b.pos;
+  if (rest < 4) fail(`${what}: truncated compressed data`);
+  if (rest > 4) fail(`${what}: extra data after the compressed stream`);
+}

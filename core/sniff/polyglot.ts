@@ -1,0 +1,92 @@
+import { fail, startsWith } from "./bytes";
+
+/**
+ * Polyglot defence. An image that is also an HTML page, a script or a ZIP/JAR (GIFAR-style) must
+ * not be stored: browsers, archive readers and scanners look for such payloads in places image
+ * decoders ignore (after the end marker, in comments, in unknown chunks). We scan only those
+ * places (never entropy-coded pixel data, where a 4-byte magic would match by chance).
+ */
+
+// Tags matched case-insensitively as '<' + tag + (whitespace | '>' | '/'). Every pattern is at least
+// 5 bytes, so a chance match in binary metadata (ICC, EXIF thumbnails) is ~2^-35 per byte.
+const HTML_TAGS = ["html", "script", "body", "head", "iframe", "svg", "!doctype", "?php", "object", "embed", "meta", "link", "img", "style", "frameset", "form", "base", "xml-stylesheet"];
+
+// Binary magics (archives, documents, executables), at least 4 bytes; only looked for in opaque
+// trailers and unknown chunks.
+const BINARY_MAGIC = ["PK\x03\x04", "PK\x05\x06", "PK\x01\x02", "PK\x07\x08", "%PDF-", "Rar!\x1a\x07", "7z\xbc\xaf\x27\x1c", "\x7fELF"];
+
+function lower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+}
+
+function isDelimiter(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0c || b === 0x3e || b === 0x2f;
+}
+
+function htmlAt(bytes: Uint8Array, i: number, stop: number): string | null {
+  for (const tag of HTML_TAGS) {
+    if (i + 2 + tag.length > stop) continue;
+    let ok = true;
+    for (let k = 0; k < tag.length && ok; k++) ok = lower(bytes[i + 1 + k] as number) === tag.charCodeAt(k);
+    if (ok && isDelimiter(bytes[i + 1 + tag.length] as number)) return `<${tag}`;
+  }
+  return null;
+}
+
+/** Name of the first active-content marker in `bytes[start..end)`, or null. */
+export function findActiveContent(bytes: Uint8Array, start: number, end: number, binary: boolean): string | null {
+  const stop = Math.min(end, bytes.length);
+  for (let i = Math.max(0, start); i < stop; i++) {
+    const b = bytes[i] as number;
+    if (b === 0x3c) {
+      const hit = htmlAt(bytes, i, stop);
+      if (hit) return hit;
+    } else if (binary && (b === 0x50 || b === 0x25 || b === 0x52 || b === 0x37 || b === 0x7f)) {
+      for (const m of BINARY_MAGIC) {
+        if (i + m.length <= stop && startsWith(bytes, i, m)) return m.startsWith("PK") ? "ZIP" : m.replace(/[^\x20-\x7e]/g, "").slice(0, 4);
+      }
+    }
+  }
+  return null;
+}
+
+/** Rejects `bytes[start..end)` if it carries HTML/script (and, if `binary`, archive) payloads. */
+export function assertNoActiveContent(bytes: Uint8Array, start: number, end: number, where: string, binary = false): void {
+  const hit = findActiveContent(bytes, start, end, binary);
+  if (hit) fail(`${where} contains embedded ${hit} content (polyglot file)`);
+}
+
+/**
+ * Only zero bytes (at most `maxZeros`) may follow the format's end marker. Some writers pad files
+ * with a few NULs; anything else is an appended payload.
+ */
+export function assertNoTrailer(bytes: Uint8Array, pos: number, what: string, maxZeros = 16): void {
+  const extra = bytes.length - pos;
+  if (extra <= 0) return;
+  if (extra <= maxZeros) {
+    let zeros = true;
+    for (let i = pos; i < bytes.length && zeros; i++) zeros = bytes[i] === 0;
+    if (zeros) return;
+  }
+  fail(`${extra} unexpected bytes after the end of the ${what} data`);
+}
+
+/**
+ * A ZIP/JAR reader finds an archive from its end: an end-of-central-directory record within the
+ * last 64 KiB whose central directory starts with "PK\x01\x02". Finding such a consistent record
+ * anywhere near the end means the file is a usable archive, whatever else it is.
+ */
+export function assertNotZip(bytes: Uint8Array): void {
+  const n = bytes.length;
+  const from = Math.max(0, n - 22 - 0xffff);
+  for (let i = n - 22; i >= from; i--) {
+    if (bytes[i] !== 0x50 || !startsWith(bytes, i, "PK\x05\x06")) continue;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + i, 22);
+    const cdSize = dv.getUint32(12, true);
+    const cdOffset = dv.getUint32(16, true);
+    const relative = i - cdSize;
+    if (startsWith(bytes, relative, "PK\x01\x02") || (cdOffset + cdSize <= i && startsWith(bytes, cdOffset, "PK\x01\x02"))) {
+      fail("file contains a ZIP archive (polyglot file)");
+    }
+  }
+}

@@ -1,0 +1,35 @@
+export type ImageFormat = "jpeg" | "png" | "gif" | "webp" | "avif";
+
+export interface Limits {
+  /** Max width*height of one frame (or of the canvas for animations). */
+  maxPixels: number;
+  /** Max width and max height, each. */
+  maxSide: number;
+  /** Max frames of an animation (1 for stills always passes). */
+  maxFrames: number;
+  /** Max frames*width*height (every frame composited on the canvas). */
+  maxTotalPixels: number;
+  /** Max long side / short side. */
+  maxAspect: number;
+  /** Max EXIF+XMP+ICC+text+other non-image payload, summed as stored (never inflated). */
+  maxMetadataBytes: number;
+}
+
+export interface ImageInfo {
+  format: ImageFormat;
+  mime: string;
+  /** As stored (before EXIF orientation); for animations the canvas / logical screen size. */
+  width: number;
+  height: number;
+  /** 1 for stills. */
+  frames: number;
+  /** EXIF-style orientation 1..8 (absent / out of range -> 1). */
+  orientation: number;
+  hasAlpha: boolean;
+  progressive: boolean;
+  metadataBytes: number;
+  bitDepth: number;
+}
+
+/** What a format parser returns; `index.ts` adds format and mime. */
+export type Parsed = Omit<ImageInfo, "format" | "mime">;

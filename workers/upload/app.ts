@@ -1,0 +1,30 @@
+import { Hono } from "hono";
+import { onError, notFound } from "../../core/http/errors";
+import { PAGE_CSP, securityHeaders } from "../../core/http/security";
+import { AppError } from "../../core/errors";
+import { imagesApi } from "./images";
+import { PAGE_HTML, PAGE_JS, PAGE_CSS } from "./page";
+import type { UploadEnv } from "./env";
+
+function page(body: string, type: string) {
+  return new Response(body, {
+    headers: { "Content-Type": type, "Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY", "Cache-Control": "public, max-age=300" },
+  });
+}
+
+export const app = new Hono<{ Bindings: UploadEnv }>()
+  .use(securityHeaders)
+  .get("/", () => page(PAGE_HTML, "text/html; charset=utf-8"))
+  .get("/app.js", () => page(PAGE_JS, "text/javascript; charset=utf-8"))
+  .get("/app.css", () => page(PAGE_CSS, "text/css; charset=utf-8"))
+  .get("/healthz", async (c) => {
+    try {
+      await Promise.all([c.env.DB.prepare("SELECT 1").first(), c.env.BUCKET.head("healthz")]);
+    } catch (err) {
+      throw new AppError("unavailable", "a binding did not answer", { cause: err });
+    }
+    return c.json({ ok: true, worker: "upload" });
+  })
+  .route("/api/images", imagesApi)
+  .notFound(notFound)
+  .onError(onError);

@@ -1,0 +1,70 @@
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { images } from "../../db/schema";
+import { allCacheKeys } from "../../core/cache-keys";
+import { AppError } from "../../core/errors";
+import { createLinkCodec, type LinkCodec } from "../../core/link-codec";
+import { parseLimits, type UploadLimits } from "../../core/limits";
+import { toRecord } from "../../core/record";
+import { LinkId, StoredVariants, type UploadResult } from "../../core/schemas";
+import { inspectImage } from "../../core/sniff";
+import { tokenMatches } from "../../core/tokens";
+import { variantKey } from "../../core/variants";
+import { readUpload } from "./body";
+import { linkAllocator } from "./links";
+import { publish } from "./publish";
+import type { UploadEnv } from "./env";
+
+let cached: { limits: UploadLimits; codec: LinkCodec; secret: string } | undefined;
+/** Vars are parsed once per isolate, not per request. */
+function config(env: UploadEnv) {
+  if (!cached || cached.secret !== env.LINK_SECRET) {
+    cached = { limits: parseLimits(env), codec: createLinkCodec(env.LINK_SECRET), secret: env.LINK_SECRET };
+  }
+  return cached;
+}
+
+async function findRow(env: UploadEnv, id: string) {
+  const row = await drizzle(env.DB).select().from(images).where(eq(images.id, LinkId.parse(id))).get();
+  if (!row) throw new AppError("not_found", "no image with this id");
+  return row;
+}
+
+export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
+  .post("/", async (c) => {
+    const { limits, codec } = config(c.env);
+    const bytes = await readUpload(c.req.raw, limits.maxUploadBytes);
+    const info = inspectImage(bytes, limits);
+    const links = linkAllocator(c.env.LINKS);
+    const { row, deleteToken } = await publish({ bucket: c.env.BUCKET, db: c.env.DB, queue: c.env.RESIZE_QUEUE, links, codec }, bytes, info);
+    const origin = new URL(c.req.url).origin;
+    const body: UploadResult = { ...toRecord(row, origin), delete_token: deleteToken };
+    c.header("Location", `${origin}/api/images/${row.id}`);
+    c.header("Cache-Control", "no-store");
+    return c.json(body, 202);
+  })
+  .get("/:id", async (c) => {
+    const row = await findRow(c.env, c.req.param("id"));
+    c.header("Cache-Control", "no-store");
+    return c.json(toRecord(row, new URL(c.req.url).origin));
+  })
+  .delete("/:id", async (c) => {
+    const id = LinkId.parse(c.req.param("id"));
+    const auth = c.req.header("authorization");
+    if (!auth) throw new AppError("unauthorized", "send the delete token as 'Authorization: Bearer <token>'", { headers: { "WWW-Authenticate": "Bearer" } });
+    const row = await findRow(c.env, id);
+    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+    if (!token || !(await tokenMatches(token, row.deleteTokenHash))) throw new AppError("forbidden", "the delete token does not match this image");
+
+    const variants = StoredVariants.parse(JSON.parse(row.variants));
+    // Objects first, row last: if a step fails the client retries the same DELETE and it finishes;
+    // a resize job racing with the delete removes what it wrote once it finds the row gone.
+    const listed = await c.env.BUCKET.list({ prefix: `variants/${id}/` });
+    const keys = new Set([row.originalKey, ...variants.map((v) => variantKey(id, v.width, v.format)), ...listed.objects.map((o) => o.key)]);
+    await c.env.BUCKET.delete([...keys]);
+    await drizzle(c.env.DB).delete(images).where(eq(images.id, id));
+    const origin = new URL(c.req.url).origin;
+    await Promise.all(allCacheKeys(origin, id, variants.map((v) => v.width)).map((k) => caches.default.delete(k)));
+    return c.body(null, 204);
+  });
