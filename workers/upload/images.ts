@@ -16,13 +16,15 @@ import { linkAllocator } from "./links";
 import { publish } from "./publish";
 import type { UploadEnv } from "./env";
 
-let cached: { limits: UploadLimits; codec: LinkCodec; secret: string } | undefined;
-/** Vars are parsed once per isolate, not per request. */
+const configs = new WeakMap<object, { limits: UploadLimits; codec: LinkCodec }>();
+/** Vars are parsed once per isolate (the env object lives as long as it), not per request. */
 function config(env: UploadEnv) {
-  if (!cached || cached.secret !== env.LINK_SECRET) {
-    cached = { limits: parseLimits(env), codec: createLinkCodec(env.LINK_SECRET), secret: env.LINK_SECRET };
+  let found = configs.get(env);
+  if (!found) {
+    found = { limits: parseLimits(env), codec: createLinkCodec(env.LINK_SECRET) };
+    configs.set(env, found);
   }
-  return cached;
+  return found;
 }
 
 async function findRow(env: UploadEnv, id: string) {
