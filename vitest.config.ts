@@ -35,6 +35,18 @@ export default defineConfig(async () => {
             fileParallelism: false,
           },
         },
+        {
+          // The upload page in a real headless Chromium against the running system.
+          test: {
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["test/e2e/global-setup.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
       ],
     },
   };

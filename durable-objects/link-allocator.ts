@@ -4,6 +4,12 @@ import { z } from "zod";
 /** An allocator integer as it crosses the RPC boundary. */
 const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
+function seqArg(value: unknown): number {
+  const parsed = Seq.safeParse(value);
+  if (!parsed.success) throw new RangeError(`not an allocator id: ${String(value)}`);
+  return parsed.data;
+}
+
 /**
  * Hands out unique integers for link ids. State lives in the object's SQLite storage, so an evicted
  * or restarted object resumes where it stopped and never hands out an id twice.
@@ -47,19 +53,19 @@ export class LinkAllocator extends DurableObject<Env> {
 
   /** Marks an id published: it will never be handed out again. */
   commit(seq: number): void {
-    const n = Seq.parse(seq);
+    const n = seqArg(seq);
     this.sql.exec(`UPDATE ids SET state = 'committed', at = ? WHERE seq = ? AND state = 'allocated'`, Date.now(), n);
   }
 
   /** Returns an id whose upload failed before it was published. Committed ids are left alone. */
   release(seq: number): void {
-    const n = Seq.parse(seq);
+    const n = seqArg(seq);
     this.sql.exec(`UPDATE ids SET state = 'free', at = ? WHERE seq = ? AND state = 'allocated'`, Date.now(), n);
   }
 
   /** True for ids handed out (allocated or committed) and not released. */
   isAllocated(seq: number): boolean {
-    const n = Seq.parse(seq);
+    const n = seqArg(seq);
     return this.sql.exec(`SELECT 1 FROM ids WHERE seq = ? AND state != 'free'`, n).toArray().length > 0;
   }
 

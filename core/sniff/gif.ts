@@ -1,6 +1,6 @@
 import { fail, Reader, startsWith } from "./bytes";
 import { checkFrames, checkSize, MetaBudget } from "./limits";
-import { assertNoActiveContent, assertNoTrailer } from "./polyglot";
+import { assertNoActiveContent, assertSmallTrailer } from "./polyglot";
 import type { Limits, Parsed } from "./types";
 
 /**
@@ -49,7 +49,7 @@ function validateLzw(r: Reader, minCode: number, pixels: number, lens: Uint16Arr
           else return fail("GIF image data has an out-of-range LZW code");
           if (next < 4096) {
             lens[next++] = (lens[prev] as number) + 1;
-            if (next === 1 << size && size < 12) mask = (1 << ++size) - 1;
+            if (next >= 1 << size && size < 12) mask = (1 << ++size) - 1;
           }
           out += len;
         }
@@ -72,6 +72,7 @@ function skipSubBlocks(r: Reader): number {
   return total;
 }
 
+const MAX_GIF_TRAILER = 4096;
 const NO_META_APPS = new Set(["NETSCAPE2.0", "ANIMEXTS1.0"]);
 
 export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
@@ -127,7 +128,10 @@ export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
     }
   }
   if (frames === 0) fail("GIF has no image");
-  assertNoTrailer(bytes, r.pos, "GIF");
+  // Decoders stop at the trailer. Some encoders leave a little data after it (whirlgif writes its
+  // signature there); tolerate up to 4 KiB, counted as metadata and scanned for polyglot payloads.
+  meta.add(r.remaining);
+  assertSmallTrailer(bytes, r.pos, MAX_GIF_TRAILER, "GIF");
   return {
     width, height, frames, orientation: 1, hasAlpha, progressive: false,
     metadataBytes: meta.total, bitDepth: 8,

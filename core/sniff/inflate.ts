@@ -15,15 +15,22 @@ const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 25
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
-/** Canonical Huffman code in "puff" form: codes per length + symbols sorted by code. */
+const FAST = 10;
+
+/**
+ * Canonical Huffman code: a 2^10-entry lookup of (symbol << 4 | length) for short codes, and the
+ * "puff" form (codes per length + symbols in code order) for the rare longer ones.
+ */
 class Huffman {
   readonly count = new Uint16Array(16);
   readonly symbol: Uint16Array;
+  readonly fast = new Uint16Array(1 << FAST);
 
   /** `allowSingle`: like zlib, accept an incomplete code only if it has at most one 1-bit code. */
   constructor(lengths: ArrayLike<number>, n: number, what: string, allowSingle: boolean) {
     this.symbol = new Uint16Array(n);
     for (let s = 0; s < n; s++) this.count[lengths[s] as number]!++;
+    this.count[0] = 0;
     let left = 1;
     let max = 0;
     for (let len = 1; len <= 15; len++) {
@@ -33,38 +40,95 @@ class Huffman {
     }
     if (left > 0 && !(allowSingle && max <= 1)) fail(`corrupt compressed data (incomplete ${what} code)`);
     const offs = new Uint16Array(16);
+    const next = new Uint16Array(16);
     for (let len = 1; len < 15; len++) offs[len + 1] = (offs[len] as number) + (this.count[len] as number);
+    for (let len = 1, code = 0; len <= 15; len++) {
+      code = (code + (this.count[len - 1] as number)) << 1;
+      next[len] = code;
+    }
     for (let s = 0; s < n; s++) {
       const l = lengths[s] as number;
-      if (l !== 0) this.symbol[offs[l]!++] = s;
+      if (l === 0) continue;
+      this.symbol[offs[l]!++] = s;
+      const code = next[l]!++;
+      if (l > FAST) continue;
+      let rev = 0;
+      for (let i = 0; i < l; i++) rev |= ((code >> i) & 1) << (l - 1 - i);
+      for (let j = rev; j < 1 << FAST; j += 1 << l) this.fast[j] = (s << 4) | l;
     }
   }
 }
 
+/** LSB-first bit reader with a 32-bit buffer, over a stream split into parts (IDAT chunks). */
 class Bits {
-  pos = 0;
+  private seg = 0;
+  private pos = 0;
+  private cur: Uint8Array;
   private buf = 0;
   private cnt = 0;
-  constructor(private readonly data: Uint8Array) {}
+  constructor(private readonly parts: readonly Uint8Array[]) {
+    this.cur = parts[0] ?? new Uint8Array(0);
+  }
 
-  bits(n: number): number {
-    let v = this.buf;
-    while (this.cnt < n) {
-      if (this.pos >= this.data.length) fail("truncated compressed data");
-      v |= (this.data[this.pos++] as number) << this.cnt;
+  private fill(): void {
+    while (this.cnt <= 24) {
+      while (this.pos >= this.cur.length) {
+        if (this.seg + 1 >= this.parts.length) return;
+        this.cur = this.parts[++this.seg] as Uint8Array;
+        this.pos = 0;
+      }
+      this.buf |= (this.cur[this.pos++] as number) << this.cnt;
       this.cnt += 8;
     }
-    this.buf = v >>> n;
+  }
+
+  bits(n: number): number {
+    if (this.cnt < n) {
+      this.fill();
+      if (this.cnt < n) fail("truncated compressed data");
+    }
+    const v = this.buf & ((1 << n) - 1);
+    this.buf >>>= n;
     this.cnt -= n;
-    return v & ((1 << n) - 1);
+    return v;
   }
 
   alignToByte(): void {
-    this.buf = 0;
-    this.cnt = 0;
+    const drop = this.cnt & 7;
+    this.buf >>>= drop;
+    this.cnt -= drop;
+  }
+
+  /** After `alignToByte`: skip `n` raw bytes (stored block). */
+  skipBytes(n: number): void {
+    for (; n > 0 && this.cnt >= 8; n--) this.bits(8);
+    while (n > 0) {
+      const take = Math.min(n, this.cur.length - this.pos);
+      this.pos += take;
+      n -= take;
+      if (n > 0) {
+        if (this.seg + 1 >= this.parts.length) fail("truncated compressed data");
+        this.cur = this.parts[++this.seg] as Uint8Array;
+        this.pos = 0;
+      }
+    }
+  }
+
+  /** Whole bytes not consumed yet (after `alignToByte`). */
+  remainingBytes(): number {
+    let n = (this.cnt >> 3) + this.cur.length - this.pos;
+    for (let i = this.seg + 1; i < this.parts.length; i++) n += (this.parts[i] as Uint8Array).length;
+    return n;
   }
 
   decode(h: Huffman): number {
+    if (this.cnt < FAST) this.fill();
+    const e = h.fast[this.buf & ((1 << FAST) - 1)] as number;
+    if (e !== 0 && (e & 15) <= this.cnt) {
+      this.buf >>>= e & 15;
+      this.cnt -= e & 15;
+      return e >> 4;
+    }
     let code = 0, first = 0, index = 0;
     for (let len = 1; len <= 15; len++) {
       code |= this.bits(1);
@@ -118,14 +182,13 @@ function dynamicCodes(b: Bits): { lit: Huffman; dist: Huffman } {
   };
 }
 
-/** Validates a complete zlib stream that must inflate to exactly `expected` bytes. */
-export function validateZlib(data: Uint8Array, expected: number, what: string): void {
-  if (data.length < 6) fail(`${what}: compressed data too short`);
-  const cmf = data[0] as number, flg = data[1] as number;
+/** Validates a complete zlib stream (given as consecutive parts) that must inflate to `expected` bytes. */
+export function validateZlib(parts: readonly Uint8Array[], expected: number, what: string): void {
+  const b = new Bits(parts);
+  const cmf = b.bits(8), flg = b.bits(8);
   if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || (cmf * 256 + flg) % 31 !== 0 || (flg & 0x20) !== 0) {
     fail(`${what}: bad zlib header`);
   }
-  const b = new Bits(data.subarray(2));
   let out = 0;
   let last = 0;
   while (!last) {
@@ -135,8 +198,7 @@ export function validateZlib(data: Uint8Array, expected: number, what: string): 
       b.alignToByte();
       const len = b.bits(16), nlen = b.bits(16);
       if ((len ^ 0xffff) !== nlen) fail(`${what}: corrupt stored block`);
-      if (b.pos + len > data.length - 2) fail(`${what}: truncated compressed data`);
-      b.pos += len;
+      b.skipBytes(len);
       out += len;
     } else if (type === 1 || type === 2) {
       const { lit, dist } = type === 1 ? fixedCodes() : dynamicCodes(b);
@@ -162,7 +224,7 @@ export function validateZlib(data: Uint8Array, expected: number, what: string): 
   if (out < expected) fail(`${what}: image data is truncated`);
   b.alignToByte();
   // Adler-32 (4 bytes) must follow the final block, and nothing after it.
-  const rest = data.length - 2 - b.pos;
+  const rest = b.remainingBytes();
   if (rest < 4) fail(`${what}: truncated compressed data`);
   if (rest > 4) fail(`${what}: extra data after the compressed stream`);
 }

@@ -1,7 +1,7 @@
 import { fail, Reader, startsWith } from "./bytes";
 import { exifOrientation } from "./exif";
 import { checkSize, MetaBudget } from "./limits";
-import { assertNoActiveContent } from "./polyglot";
+import { assertNoActiveContent, assertSmallTrailer } from "./polyglot";
 import type { Limits, Parsed } from "./types";
 
 /**
@@ -205,12 +205,15 @@ function checkTrailer(bytes: Uint8Array, pos: number, limits: Limits, meta: Meta
     if (b === 0xff && bytes[p + 1] === 0xd8 && bytes[p + 2] === 0xff && images < 32) {
       p = walkJpeg(bytes, p, limits, meta).end;
       images++;
+    } else if (isBmffTail(bytes, p)) {
+      // Motion-photo video: its boxes chain exactly to EOF; it must not hide a web page either.
+      assertNoActiveContent(bytes, p, bytes.length, "video after the JPEG image");
+      return;
     } else if (b === 0x00 || b === 0xff) p++;
     else break;
   }
-  if (p >= bytes.length || isBmffTail(bytes, p)) return;
-  if (bytes.length - p > MAX_JPEG_TRAILER) fail(`${bytes.length - p} bytes of unknown data after the JPEG image`);
-  assertNoActiveContent(bytes, p, bytes.length, "data after the JPEG image", true);
+  meta.add(bytes.length - p);
+  assertSmallTrailer(bytes, p, MAX_JPEG_TRAILER, "JPEG");
 }
 
 export function parseJpeg(bytes: Uint8Array, limits: Limits): Parsed {

@@ -44,20 +44,6 @@ function isLetter(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 }
 
-/** Joins the data of several chunks (one zlib stream split over IDAT/fdAT chunks). */
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}
-
 /** iTXt: keyword NUL, compression flag, ...; true when the text is zlib-compressed. */
 function compressedItxt(bytes: Uint8Array, start: number, end: number): boolean {
   const nul = bytes.subarray(start, end).indexOf(0);
@@ -77,7 +63,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
 
   const finishFrame = (): void => {
     if (frame && frame.parts.length > 0) {
-      validateZlib(concat(frame.parts), rawSize(frame.w, frame.h, bpp, interlaced), "APNG frame");
+      validateZlib(frame.parts, rawSize(frame.w, frame.h, bpp, interlaced), "APNG frame");
     } else if (frame) fail("APNG frame has no image data");
     frame = null;
   };
@@ -176,7 +162,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
   if (actl && fctls !== frames) fail("APNG frame count does not match acTL");
   assertNoTrailer(bytes, r.pos, "PNG");
   // The IDAT stream is walked last: every limit and the chunk layout were checked first.
-  validateZlib(concat(idat), rawSize(width, height, bpp, interlaced), "PNG image data");
+  validateZlib(idat, rawSize(width, height, bpp, interlaced), "PNG image data");
   idat = [];
   return {
     width, height, frames, orientation,

@@ -43,8 +43,11 @@ describe("LinkAllocator", () => {
   });
 
   it("refuses malformed RPC arguments", async () => {
-    const s = stub("validation");
-    await expect(s.commit(-1)).rejects.toThrow();
-    await expect(s.release(1.5)).rejects.toThrow();
+    // Called on the instance: an RPC that throws is reported by the test pool as an unhandled error.
+    await runInDurableObject(stub("validation"), (instance: LinkAllocator) => {
+      expect(() => instance.commit(-1)).toThrow(RangeError);
+      expect(() => instance.release(1.5)).toThrow(RangeError);
+      expect(() => instance.isAllocated(Number.NaN)).toThrow(RangeError);
+    });
   });
 });

@@ -47,6 +47,7 @@ export function emscriptenSlot<M>(
   name: string,
   factory: EmscriptenFactory<M>,
   wasm: WebAssembly.Module,
+  options: { reuse: boolean } = { reuse: true },
 ): InstanceSlot<EmscriptenInstance<M>> {
   return new InstanceSlot(name, async () => {
     ensureImageData();
@@ -65,5 +66,5 @@ export function emscriptenSlot<M>(
     });
     if (!memory) throw new Error(`${name}: the Emscripten runtime did not instantiate its module`);
     return { module, memory, log };
-  });
+  }, options);
 }

@@ -1,0 +1,77 @@
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORPUS, startTestSystem, type TestSystem } from "../e2e/system";
+
+const OUTPUT = path.resolve(import.meta.dirname, "../../test-output");
+let sys: TestSystem;
+let browser: Browser;
+let profile: string;
+let page: Page;
+
+beforeAll(async () => {
+  sys = await startTestSystem();
+  profile = await mkdtemp(path.join(os.tmpdir(), "img-host-chromium-"));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${profile}`,
+    ],
+  });
+  page = await browser.newPage();
+  await mkdir(OUTPUT, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sys?.stop();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+describe("the upload page in Chromium", () => {
+  it("loads with its CSP and no console errors", async () => {
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    const res = await page.goto(sys.url + "/");
+    expect(res?.headers()["content-security-policy"]).toContain("default-src 'none'");
+    await expect(page.locator("h1").textContent()).resolves.toContain("Upload");
+    expect(errors).toEqual([]);
+  });
+
+  it("uploads picked files, shows the link, and shows a rejection on its own card", async () => {
+    await page.setInputFiles("#file", [path.join(CORPUS, "photos/FreshFlower.jpg"), path.join(CORPUS, "pngsuite/xs1n0g01.png")]);
+    const link = page.locator("#uploads li a");
+    await link.first().waitFor({ timeout: 30_000 });
+    const href = await link.first().getAttribute("href");
+    expect(href).toMatch(new RegExp(`^${sys.url}/i/[0-9A-Za-z]{7}$`));
+    await page.locator("#uploads .error").first().waitFor({ timeout: 30_000 });
+    expect(await page.locator("#uploads .error").first().textContent()).toMatch(/PNG|signature|image/i);
+    expect(await page.locator("#uploads progress").first().evaluate((p: HTMLProgressElement) => p.value)).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page.png"), fullPage: true });
+  });
+
+  it("uploads files dropped on the page", async () => {
+    const data = (await readFile(path.join(CORPUS, "photos/GreenMeadow.jpg"))).toString("base64");
+    const before = await page.locator("#uploads li a").count();
+    const transfer = await page.evaluateHandle((b64) => {
+      const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bin], "GreenMeadow.jpg", { type: "image/jpeg" }));
+      return dt;
+    }, data);
+    await page.dispatchEvent("#drop", "dragenter", { dataTransfer: transfer });
+    await page.dispatchEvent("#drop", "dragover", { dataTransfer: transfer });
+    await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+    await expect.poll(() => page.locator("#uploads li a").count(), { timeout: 30_000 }).toBe(before + 1);
+  });
+});
