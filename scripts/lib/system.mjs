@@ -20,7 +20,7 @@ export async function buildWorkers(outRoot = path.join(ROOT, "dist/local")) {
     const outdir = path.join(outRoot, env);
     await mkdir(outdir, { recursive: true });
     await esbuild.build({
-      entryPoints: { index: path.join(ROOT, config.main) },
+      entryPoints: { index: path.resolve(ROOT, config.main) },
       outdir,
       bundle: true,
       format: "esm",
