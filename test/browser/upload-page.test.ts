@@ -1,41 +1,25 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORPUS, startTestSystem, type TestSystem } from "../e2e/system";
+import { launchChromium } from "./chromium";
 
 const OUTPUT = path.resolve(import.meta.dirname, "../../test-output");
 let sys: TestSystem;
-let browser: Browser;
-let profile: string;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  profile = await mkdtemp(path.join(os.tmpdir(), "img-host-chromium-"));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profile}`,
-    ],
-  });
-  page = await browser.newPage();
+  browser = await launchChromium();
+  page = await browser.context.newPage();
   await mkdir(OUTPUT, { recursive: true });
 });
 
 afterAll(async () => {
   await browser?.close();
   await sys?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe("the upload page in Chromium", () => {

@@ -3,7 +3,7 @@ import { onError, notFound } from "../../core/http/errors";
 import { PAGE_CSP, securityHeaders } from "../../core/http/security";
 import { AppError } from "../../core/errors";
 import { imagesApi } from "./images";
-import { PAGE_HTML, PAGE_JS, PAGE_CSS } from "./page";
+import { FAVICON_SVG, PAGE_CSS, PAGE_HTML, PAGE_JS } from "./page";
 import type { UploadEnv } from "./env";
 
 function page(body: string, type: string) {
@@ -17,6 +17,8 @@ export const app = new Hono<{ Bindings: UploadEnv }>()
   .get("/", () => page(PAGE_HTML, "text/html; charset=utf-8"))
   .get("/app.js", () => page(PAGE_JS, "text/javascript; charset=utf-8"))
   .get("/app.css", () => page(PAGE_CSS, "text/css; charset=utf-8"))
+  .get("/favicon.svg", () => page(FAVICON_SVG, "image/svg+xml"))
+  .get("/favicon.ico", () => page(FAVICON_SVG, "image/svg+xml"))
   .get("/healthz", async (c) => {
     try {
       await Promise.all([c.env.DB.prepare("SELECT 1").first(), c.env.BUCKET.head("healthz")]);
