@@ -40,7 +40,7 @@ describe("the upload page in Chromium", () => {
     expect(href).toMatch(new RegExp(`^${sys.url}/i/[0-9A-Za-z]{7}$`));
     await page.locator("#uploads .error").first().waitFor({ timeout: 30_000 });
     expect(await page.locator("#uploads .error").first().textContent()).toMatch(/PNG|signature|image/i);
-    expect(await page.locator("#uploads progress").first().evaluate((p: HTMLProgressElement) => p.value)).toBeGreaterThan(0);
+    expect(await page.locator("#uploads progress").first().evaluate((p) => (p as unknown as { value: number }).value)).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(OUTPUT, "upload-page.png"), fullPage: true });
   });
 
@@ -49,7 +49,9 @@ describe("the upload page in Chromium", () => {
     const before = await page.locator("#uploads li a").count();
     const transfer = await page.evaluateHandle((b64) => {
       const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
+      // Runs in the page, where DataTransfer exists; this project's types describe workerd, not the DOM.
+      const DT = (globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }).DataTransfer;
+      const dt = new DT();
       dt.items.add(new File([bin], "GreenMeadow.jpg", { type: "image/jpeg" }));
       return dt;
     }, data);

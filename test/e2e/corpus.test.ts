@@ -38,7 +38,7 @@ describe("the shared corpus, every file with its manifest verdict", () => {
     const before = await storageCounts();
     for (const entry of rejects) {
       const res = await uploadFile(sys.url, await readFile(path.join(CORPUS, entry.path)), path.basename(entry.path));
-      const body = await res.json();
+      const body = (await res.json()) as { id: string; error: { code: string } };
       expect(res.status, entry.path).toBeGreaterThanOrEqual(400);
       expect(res.status, entry.path).toBeLessThan(500);
       expect(REJECT_CODES, entry.path).toContain(body.error.code);
@@ -52,7 +52,7 @@ describe("the shared corpus, every file with its manifest verdict", () => {
     const ids = new Map<string, ManifestEntry>();
     for (const entry of accepts) {
       const res = await uploadFile(sys.url, await readFile(path.join(CORPUS, entry.path)), path.basename(entry.path));
-      const body = await res.json();
+      const body = (await res.json()) as { id: string; error: { code: string } };
       expect(res.status, `${entry.path}: ${JSON.stringify(body)}`).toBe(202);
       ids.set(body.id, entry);
     }

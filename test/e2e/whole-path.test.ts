@@ -94,7 +94,7 @@ describe("upload → queue → resize → serve", () => {
     ] as const) {
       const res = await fetch(base + url);
       expect(res.status, url).toBe(status);
-      expect((await res.json()).error.code, url).toMatch(/not_found|bad_request/);
+      expect(((await res.json()) as { error: { code: string } }).error.code, url).toMatch(/not_found|bad_request/);
     }
   });
 
@@ -119,7 +119,7 @@ describe("while processing", () => {
     const res = await fetch(`${base}/i/${created.id}`);
     if (res.status === 202) {
       expect(res.headers.get("cache-control")).toBe("no-store");
-      expect((await res.json()).status).toMatch(/pending|processing/);
+      expect(((await res.json()) as { status: string }).status).toMatch(/pending|processing/);
     } else {
       expect(res.status).toBe(200);
       await res.arrayBuffer();

@@ -1,4 +1,5 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "./env";
 import { app } from "../../workers/upload/app";
 import type { UploadEnv } from "../../workers/upload/env";
 import { ErrorResponse, UploadResult } from "../../core/schemas";

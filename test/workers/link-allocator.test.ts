@@ -1,4 +1,5 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "./env";
 import { describe, expect, it } from "vitest";
 import type { LinkAllocator } from "../../durable-objects/link-allocator";
 

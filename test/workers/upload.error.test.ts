@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "./env";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bytes, JPEG_640x480, PNG_40x30 } from "./fixtures";
 import { call, expectError, failing, form, leftovers, upload, uploaded } from "./helpers";

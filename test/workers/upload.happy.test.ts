@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "./env";
 import { describe, expect, it } from "vitest";
 import { ImageRecord } from "../../core/schemas";
 import { bytes, JPEG_640x480, PNG_40x30 } from "./fixtures";
