@@ -1,5 +1,6 @@
 import { CodecFailure, decodeAvif, decodeJpeg, decodeWebp } from "./codecs/jsquash";
 import { photonDecode } from "./codecs/photon";
+import { InstantiationError } from "./codecs/slot";
 import { PipelineError } from "./errors";
 import { placeOnCanvas, type Rgba } from "./pixels";
 import type { SourceFormat } from "./index";
@@ -15,7 +16,8 @@ function reason(err: unknown): string {
 }
 
 function fail(format: SourceFormat, err: unknown): never {
-  if (err instanceof PipelineError) throw err;
+  // A PipelineError is final already; an InstantiationError is not the input's fault (retry).
+  if (err instanceof PipelineError || err instanceof InstantiationError) throw err;
   throw new PipelineError(`${FORMAT_NAMES[format]}: ${reason(err)}`, { cause: err });
 }
 

@@ -7,9 +7,10 @@
  * - JPEG: mozjpeg's libjpeg-turbo (@jsquash/jpeg), pixel-identical to libvips. Pixels come out as
  *   stored (`preserveOrientation` off). Its printed warnings are read: "Premature end of JPEG
  *   file" / corrupt entropy data (libjpeg would fill grey) is a PipelineError; harmless warnings
- *   (extraneous bytes before a marker...) are not. When libjpeg refuses a file outright (CMYK/YCCK,
- *   12-bit or lossless coding) photon's jpeg-decoder gets a second try (CMYK converted naively,
- *   without an ICC transform: mean difference ≈15/255 from libvips on a test file).
+ *   (extraneous bytes before a marker...) are not. When libjpeg refuses a file outright (e.g. CMYK:
+ *   "Unsupported color conversion request") photon's jpeg-decoder gets a second try; it reads
+ *   CMYK, converted naively without an ICC transform (mean difference ≈15/255 from libvips on a
+ *   test file). If both fail, libjpeg's message is the reason.
  * - PNG and GIF: photon (Rust `image` 0.24.9: png 0.17, gif 0.13), all bit depths, palettes, tRNS,
  *   Adam7, 16-bit (scaled to 8 bits, ±1 of libvips). Driven through its raw exports (codecs/photon.ts)
  *   so a panicking decode, i.e. every corrupt file, cannot poison the isolate.
@@ -27,8 +28,10 @@
  * Orientation: `src.orientation` (EXIF 1..8; anything else is 1) is applied by pixels.ts on RGBA
  * words. To save a full-size rotated copy, each variant is resized in stored orientation (the
  * target's axes swapped for 5..8) and oriented afterwards; a separable symmetric filter commutes
- * with flips and transposes, so this equals orient-then-resize. The exif-orientation corpus
- * (Landscape_0..8, Portrait_0..8) renders identical to Landscape_1/Portrait_1 (see the report).
+ * with flips and transposes, so this equals orient-then-resize. Checked on the exif-orientation
+ * corpus: every Landscape_N/Portrait_N variant is within a mean absolute difference of 3.4/255 of
+ * Landscape_1's/Portrait_1's (the same as _0 vs _1, two encodings of one picture; a wrong turn or
+ * flip gives 42-87), and of sharp's rotate().resize() of the same file.
  *
  * Resize: the Lanczos3 of squoosh's Rust resizer (@jsquash/resize's WASM, raw exports), in
  * gamma-encoded sRGB like sharp's default, premultiplied by alpha for transparent images. The
@@ -38,11 +41,12 @@
  * Heights: max(1, round(width × displayHeight / displayWidth)).
  *
  * Encoders: lossy WebP quality 80 with libwebp's SIMD build (@jsquash/webp, method 4, alpha kept
- * lossless); JPEG quality 80 with mozjpeg (progressive, optimised Huffman, 4:2:0); PNG with
- * photon's `image` encoder (RGBA8). None of them writes EXIF/XMP/ICC. Transparency is decided from
- * the decoded pixels (any alpha < 255; JPEG sources are opaque by construction), not from the
- * header's hasAlpha, so an alpha channel that is fully opaque still gets the smaller JPEG fallback
- * and a GIF/WebP canvas that is partly uncovered keeps its transparency.
+ * lossless; same PSNR as sharp's WebP q80); JPEG quality 80 with mozjpeg (progressive, optimised
+ * Huffman, 4:2:0, JFIF only); PNG with photon's `image` encoder (RGBA8, smaller than sharp's
+ * default PNG). None of them writes EXIF/XMP/ICC. Transparency is decided from the decoded pixels
+ * (any alpha < 255; JPEG sources are opaque by construction), not from `src.hasAlpha`, so an alpha
+ * channel that is fully opaque still gets the smaller JPEG fallback and a GIF/WebP canvas that is
+ * partly uncovered keeps its transparency. (`src.hasAlpha` and `src.frames` are informational.)
  *
  * WASM instances (codecs/slot.ts): encoders, the resizer and photon are created lazily, once per
  * isolate, and reused (across the widths of a job and across jobs); an instance is replaced after
@@ -55,8 +59,14 @@
  *
  * Errors: PipelineError (permanent: the input cannot be decoded, or its decoded size differs from
  * the recorded one) vs any other Error (infrastructure, e.g. an encoder or instantiation failure:
- * retry). Memory is not yet budgeted (the whole source is decoded to RGBA8; ≈4 bytes/pixel in JS
- * plus the decoder's high-water mark): that is for the engine rebuild.
+ * retry).
+ *
+ * Memory is not budgeted yet (for the engine rebuild): the whole source is decoded to RGBA8 in JS
+ * (4 B/pixel) after peaking inside its decoder, and the resizer copies it in and keeps f32
+ * intermediates (first target width × source height × 16 B, plus a full f32 copy of the source
+ * when premultiplying). Measured peaks of live WASM memory (sum over instances, locally):
+ * 2560x1600 JPEG ≈86 MiB, 4096x4096 WebP ≈181-191 MiB (resizer ≈142-148 MiB), 2560x1600 RGBA
+ * PNG ≈158 MiB (resizer ≈119 MiB).
  */
 import { encodeJpeg, encodeWebp } from "./codecs/jsquash";
 import { photonEncodePng } from "./codecs/photon";
@@ -163,16 +173,15 @@ export async function renderVariants(
   const now = () => performance.now();
 
   let t = now();
-  let source: Rgba | undefined = await decodeSource(bytes, src.format, src.width, src.height);
+  // The decoded source, then the last variant made, in stored orientation: each smaller target
+  // is resized from it, so the full-size pixels can be collected after the first resize.
+  let previous: Rgba = await decodeSource(bytes, src.format, src.width, src.height);
   st.decodeMs += now() - t;
   notePeak();
-  const transparent = src.format !== "jpeg" && hasTransparency(source);
+  const transparent = src.format !== "jpeg" && hasTransparency(previous);
   st.transparent = transparent;
 
   const out: RenderedVariant[] = [];
-  // `previous` is the last image in stored orientation; each smaller target is made from it.
-  let previous: Rgba = source;
-  source = undefined;
   for (const width of widths) {
     const height = heightFor(displayWidth, displayHeight, width);
     const storedW = swap ? height : width;

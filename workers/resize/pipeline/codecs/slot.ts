@@ -1,12 +1,15 @@
 /**
- * One lazily created WASM instance per codec and isolate, reused across jobs, and replaced:
+ * WASM instances per codec and isolate. A reusable slot creates its instance lazily on first use
+ * and shares it across calls and jobs, replacing it:
  * - after any call on it failed (a trap, an Emscripten `abort`/`exit`, a Rust panic): its memory,
  *   stack pointer and allocator state are then unknown, and a Rust panic leaks shadow stack, so a
  *   reused poisoned instance ends in "memory access out of bounds" after a few thousand failures;
  * - after a call that left its linear memory larger than {@link RECYCLE_ABOVE_BYTES}: WASM memory
- *   never shrinks, so one large job would otherwise pin its high-water mark for the isolate's life;
- * - after every call, for slots made with `reuse: false` (the decoders, see the constructor).
+ *   never shrinks, so one large job would otherwise pin its high-water mark for the isolate's life.
+ * A one-shot slot (`reuse: false`, the decoders) gives every call a fresh instance, dropped after.
  * A dropped instance is reclaimed by the garbage collector like any other object.
+ * Each call's `fn` is synchronous WASM work, so concurrent jobs in one isolate never interleave
+ * inside an instance.
  */
 export const RECYCLE_ABOVE_BYTES = 24 * 1024 * 1024;
 
@@ -14,24 +17,109 @@ export interface WasmInstance {
   readonly memory: WebAssembly.Memory;
 }
 
-const live = new Set<InstanceSlot<WasmInstance>>();
+const slots = new Set<InstanceSlot<WasmInstance>>();
 
-/** Linear memory of every instance currently held by a slot, by codec (diagnostics). */
+/** A codec could not be instantiated (e.g. no memory for a new instance): not the input's fault. */
+export class InstantiationError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(`${name}: could not instantiate: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "InstantiationError";
+  }
+}
+
+export class InstanceSlot<T extends WasmInstance> {
+  private shared: Promise<T> | undefined;
+  /** Instances alive in this slot: the shared one and in-flight one-shot ones (diagnostics). */
+  private readonly held = new Set<T>();
+  private readonly poisoned = new WeakSet<T>();
+
+  /**
+   * `reuse: false` is for decoders, which run once per job on the full-size source: instantiating
+   * from the compiled module takes 0-6 ms in workerd, while a kept Emscripten instance holds at
+   * least its 16 MiB initial memory between jobs.
+   */
+  constructor(
+    readonly name: string,
+    private readonly create: () => Promise<T> | T,
+    private readonly options: { reuse: boolean } = { reuse: true },
+  ) {
+    slots.add(this as unknown as InstanceSlot<WasmInstance>);
+  }
+
+  /** Bytes of linear memory held by this slot's live instances. */
+  currentBytes(): number {
+    let total = 0;
+    for (const instance of this.held) total += instance.memory.buffer.byteLength;
+    return total;
+  }
+
+  /** Forgets the shared instance; the next `use` creates a fresh one. */
+  release(): void {
+    this.shared = undefined;
+    this.held.clear();
+  }
+
+  async use<R>(fn: (instance: T) => R | Promise<R>): Promise<R> {
+    for (;;) {
+      const pending = this.options.reuse
+        ? (this.shared ??= Promise.resolve().then(this.create))
+        : Promise.resolve().then(this.create);
+      let instance: T;
+      try {
+        instance = await pending;
+      } catch (err) {
+        if (this.shared === pending) this.shared = undefined;
+        throw new InstantiationError(this.name, err);
+      }
+      // Another job's call failed on this shared instance while we waited: take a fresh one.
+      if (this.poisoned.has(instance)) continue;
+      this.held.add(instance);
+      let ok = false;
+      try {
+        const result = await fn(instance);
+        ok = true;
+        return result;
+      } finally {
+        notePeak();
+        if (!ok) this.poisoned.add(instance);
+        const keep = this.options.reuse && ok && instance.memory.buffer.byteLength <= RECYCLE_ABOVE_BYTES;
+        if (!keep) {
+          if (this.shared === pending) this.shared = undefined;
+          this.held.delete(instance);
+        }
+      }
+    }
+  }
+}
+
+/** Linear memory of every instance currently held, by codec (diagnostics). */
 export function liveWasmMemory(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const slot of live) {
+  for (const slot of slots) {
     const bytes = slot.currentBytes();
     if (bytes > 0) out[slot.name] = bytes;
   }
   return out;
 }
 
+/** Sum of the linear memories of every instance currently held (diagnostics). */
+export function liveWasmBytes(): number {
+  let total = 0;
+  for (const slot of slots) total += slot.currentBytes();
+  return total;
+}
+
 let peak: { bytes: number; byCodec: Record<string, number> } = { bytes: 0, byCodec: {} };
+
+function notePeak(): void {
+  const bytes = liveWasmBytes();
+  if (bytes > peak.bytes) peak = { bytes, byCodec: liveWasmMemory() };
+}
 
 /**
  * Largest sum of live linear memories seen at the end of any codec call since the last reset,
- * counting the instance just used before a one-shot one is dropped (diagnostics; concurrent jobs
- * in one isolate share it).
+ * counting the instance just used before it is dropped (diagnostics; concurrent jobs in one
+ * isolate share it).
  */
 export function resetWasmPeak(): void {
   peak = { bytes: 0, byCodec: {} };
@@ -41,83 +129,9 @@ export function wasmPeak(): { bytes: number; byCodec: Record<string, number> } {
   return peak;
 }
 
-function notePeak(): void {
-  const bytes = liveWasmBytes();
-  if (bytes > peak.bytes) peak = { bytes, byCodec: liveWasmMemory() };
-}
-
 /** Drops every codec instance this isolate holds (e.g. before a large job or when idle). */
 export function releaseAll(): void {
-  for (const slot of live) slot.release();
-}
-
-/** Sum of the linear memories of every instance currently held by a slot (diagnostics). */
-export function liveWasmBytes(): number {
-  let total = 0;
-  for (const slot of live) total += slot.currentBytes();
-  return total;
-}
-
-export class InstanceSlot<T extends WasmInstance> {
-  private pending: Promise<T> | undefined;
-  private ready: T | undefined;
-
-  /**
-   * `reuse: false` drops the instance after every call: for decoders, which run once per job on
-   * the full-size source. Instantiating from the compiled module takes 0-6 ms in workerd, while a
-   * kept Emscripten instance holds at least its 16 MiB initial memory between jobs.
-   */
-  constructor(
-    readonly name: string,
-    private readonly create: () => Promise<T> | T,
-    private readonly options: { reuse: boolean } = { reuse: true },
-  ) {
-    live.add(this as unknown as InstanceSlot<WasmInstance>);
-  }
-
-  /** Drops the current instance (if any); the next `use` creates a fresh one. */
-  release(): void {
-    this.pending = undefined;
-    this.ready = undefined;
-  }
-
-  /** Bytes of linear memory the current instance holds (0 when none is held). */
-  currentBytes(): number {
-    return this.ready ? this.ready.memory.buffer.byteLength : 0;
-  }
-
-  /** Runs `fn` on the instance (creating it if needed); see the class comment for replacement. */
-  async use<R>(fn: (instance: T) => R | Promise<R>): Promise<R> {
-    let pending = this.pending;
-    if (!pending) {
-      pending = Promise.resolve().then(this.create);
-      this.pending = pending;
-    }
-    let instance: T;
-    try {
-      instance = await pending;
-    } catch (err) {
-      this.drop(pending);
-      throw err;
-    }
-    if (this.pending === pending) this.ready = instance;
-    let ok = false;
-    try {
-      const result = await fn(instance);
-      ok = true;
-      return result;
-    } finally {
-      notePeak();
-      if (!ok || !this.options.reuse || instance.memory.buffer.byteLength > RECYCLE_ABOVE_BYTES) this.drop(pending);
-    }
-  }
-
-  /** Forgets the instance (if it is still the current one): the next `use` creates a fresh one. */
-  private drop(pending: Promise<T>): void {
-    if (this.pending !== pending) return;
-    this.pending = undefined;
-    this.ready = undefined;
-  }
+  for (const slot of slots) slot.release();
 }
 
 /** The one exported `WebAssembly.Memory` of an instance (Emscripten minifies its export name). */
