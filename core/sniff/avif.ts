@@ -97,6 +97,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     if (isAlpha && refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) {
       hasAlpha = true;
       const [w, h] = size(item, "AVIF alpha plane");
+      if (w !== width || h !== height) fail("AVIF alpha plane size differs from the image");
       if (item.type === "av01") checkAv1(item, w, h, "AVIF alpha plane");
     }
     // Exif, XMP ('mime') and any other non-image item with data is metadata, counted as stored.

@@ -105,10 +105,11 @@ export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
       const label = r.u8();
       const start = r.pos;
       if (label === 0xf9) {
-        if (r.u8() !== 4) fail("invalid GIF graphic control extension");
+        // Graphic control: packed flags first (bit 0 = transparent colour); block size is 4.
+        if (r.u8() < 4) fail("invalid GIF graphic control extension");
         if (r.u8() & 1) hasAlpha = true;
-        r.skip(3);
-        if (r.u8() !== 0) fail("invalid GIF graphic control extension");
+        r.pos = start;
+        skipSubBlocks(r);
         continue;
       }
       let counted = true;
@@ -121,7 +122,7 @@ export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
       const n = skipSubBlocks(r);
       if (counted) {
         meta.add(n);
-        assertNoActiveContent(bytes, start, r.pos, "GIF extension", label !== 0xff && label !== 0xfe);
+        assertNoActiveContent(bytes, start, r.pos, "GIF extension", label !== 0xff);
       }
     } else {
       fail(`corrupt GIF: unexpected block 0x${block.toString(16)}`);

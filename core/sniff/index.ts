@@ -3,6 +3,21 @@
  * size / frames / orientation from headers, applies the size limits as soon as the header is known
  * (before anything else is walked), then validates the whole container without decoding pixels.
  * Pure TypeScript over Uint8Array: runs unchanged in workerd and Node.
+ *
+ * Policy decisions (details next to the code):
+ * - JPEG: SOF0/1/2 with 8-bit samples only; lossless, hierarchical, arithmetic, JPEG-LS and 12-bit
+ *   are `unsupported_media_type` (jpeg.ts). After EOI we accept padding, further complete JPEG
+ *   streams (MPF images), an MP4 whose boxes run exactly to EOF (motion photos), or <= 64 KiB of
+ *   opaque data; every trailer is scanned for HTML/script/archive payloads.
+ * - PNG: every CRC, chunk order, IHDR combinations, and the zlib stream is walked (not stored) to
+ *   prove it inflates to exactly the size IHDR implies. Nothing but <= 16 NUL bytes after IEND.
+ *   APNG is a PNG whose frame count comes from acTL (checked against fcTL/fdAT).
+ * - GIF: every frame's LZW stream is validated; out-of-range codes and frames that decode to fewer
+ *   pixels than their size are `invalid_image` (surplus data after a full frame is ignored, as
+ *   decoders do). The trailer is required; <= 4 KiB of scanned data may follow it (whirlgif).
+ * - AVIF: stills only; image sequences (`avis`, moov) are `unsupported_media_type`, like the
+ *   reference decoder. HEIF files with a non-AV1 primary item (HEIC) are `unsupported_media_type`.
+ * - A file that is also a ZIP (consistent end-of-central-directory near EOF) is `invalid_image`.
  */
 import { AppError } from "../errors";
 import { fail, peek, startsWith } from "./bytes";

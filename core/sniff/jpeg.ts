@@ -158,7 +158,7 @@ function walkJpeg(bytes: Uint8Array, start: number, limits: Limits, meta: MetaBu
       r.pos = skipEntropy(bytes, r.pos);
     } else if ((m >= 0xe0 && m <= 0xef) || m === 0xfe) {
       if (m !== 0xe0) meta.add(len);
-      assertNoActiveContent(bytes, segStart, segStart + len - 2, "JPEG metadata");
+      assertNoActiveContent(bytes, segStart, segStart + len - 2, "JPEG metadata", m === 0xfe);
       if (m === 0xe1 && !orientation && startsWith(bytes, segStart, "Exif\0\0")) {
         orientation = exifOrientation(bytes, segStart + 6, segStart + len - 2);
       }

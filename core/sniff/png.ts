@@ -56,7 +56,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
   let width = 0, height = 0, depth = 0, colour = 0, interlaced = false, bpp = 0;
   let palette = 0, sawPlte = false, trns = false, orientation = 1;
   let idatState: "before" | "in" | "after" = "before";
-  let idat: Uint8Array[] = [];
+  const idat: Uint8Array[] = [];
   let frames = 1, actl = false, fctls = 0, seq = 0, sawIend = false;
   let frame: { w: number; h: number; parts: Uint8Array[] } | null = null;
   const seen = new Set<string>();
@@ -153,7 +153,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
       // Text the decoder stores verbatim (tEXt, uncompressed iTXt) and unknown chunks must not carry
       // a web page or archive. zTXt / compressed iTXt are never inflated.
       const text = type === "tEXt" || (type === "iTXt" && !compressedItxt(bytes, d, d + len));
-      if (text || !META.has(type)) assertNoActiveContent(bytes, d, d + len, `PNG ${type} chunk`, !META.has(type));
+      if (text || !META.has(type)) assertNoActiveContent(bytes, d, d + len, `PNG ${type} chunk`, true);
       if (type === "eXIf") orientation = exifOrientation(bytes, d, d + len);
     }
   }
@@ -163,7 +163,6 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
   assertNoTrailer(bytes, r.pos, "PNG");
   // The IDAT stream is walked last: every limit and the chunk layout were checked first.
   validateZlib(idat, rawSize(width, height, bpp, interlaced), "PNG image data");
-  idat = [];
   return {
     width, height, frames, orientation,
     hasAlpha: colour === 4 || colour === 6 || trns,

@@ -11,9 +11,10 @@ import { fail, startsWith } from "./bytes";
 // 5 bytes, so a chance match in binary metadata (ICC, EXIF thumbnails) is ~2^-35 per byte.
 const HTML_TAGS = ["html", "script", "body", "head", "iframe", "svg", "!doctype", "?php", "object", "embed", "meta", "link", "img", "style", "frameset", "form", "base", "xml-stylesheet"];
 
-// Binary magics (archives, documents, executables), at least 4 bytes; only looked for in opaque
-// trailers and unknown chunks.
-const BINARY_MAGIC = ["PK\x03\x04", "PK\x05\x06", "PK\x01\x02", "PK\x07\x08", "%PDF-", "Rar!\x1a\x07", "7z\xbc\xaf\x27\x1c", "\x7fELF"];
+// Binary magics (archives, executables), 4+ bytes; only looked for in opaque trailers, unknown
+// chunks and text fields (comments), where a chance match in binary data cannot happen. "%PDF-"
+// is looked for everywhere, like the HTML tags.
+const BINARY_MAGIC = ["PK\x03\x04", "PK\x05\x06", "PK\x01\x02", "PK\x07\x08", "Rar!\x1a\x07", "7z\xbc\xaf\x27\x1c", "\x7fELF"];
 
 function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
@@ -41,7 +42,9 @@ export function findActiveContent(bytes: Uint8Array, start: number, end: number,
     if (b === 0x3c) {
       const hit = htmlAt(bytes, i, stop);
       if (hit) return hit;
-    } else if (binary && (b === 0x50 || b === 0x25 || b === 0x52 || b === 0x37 || b === 0x7f)) {
+    } else if (b === 0x25 && startsWith(bytes, i, "%PDF-") && i + 5 <= stop) {
+      return "PDF"; // PDF readers look for this header anywhere in the first KiB
+    } else if (binary && (b === 0x50 || b === 0x52 || b === 0x37 || b === 0x7f)) {
       for (const m of BINARY_MAGIC) {
         if (i + m.length <= stop && startsWith(bytes, i, m)) return m.startsWith("PK") ? "ZIP" : m.replace(/[^\x20-\x7e]/g, "").slice(0, 4);
       }

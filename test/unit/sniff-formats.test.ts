@@ -375,6 +375,40 @@ describe.skipIf(!hasCorpus)("AVIF structure", () => {
     expect(inspect(heic)).toBe("unsupported_media_type");
   });
 
+  /** white_1x1.avif with essential transform properties (irot / imir) added to its item. */
+  function withTransforms(props: [string, number][]): Uint8Array {
+    const b = base();
+    const at = (type: string): number => find(b, type) - 4;
+    const size = (type: string): number => Buffer.from(b).readUInt32BE(at(type));
+    const boxes = cat(...props.map(([type, v]) => cat(u32be(9), enc(type), [v])));
+    const assoc = props.map((_, i) => 0x85 + i); // essential, property index 5, 6, ...
+    const grow = boxes.length + assoc.length;
+    const ipcoEnd = at("ipco") + size("ipco"), ipmaEnd = at("ipma") + size("ipma");
+    const out = cat(b.subarray(0, ipcoEnd), boxes, b.subarray(ipcoEnd, ipmaEnd), assoc, b.subarray(ipmaEnd));
+    const dv = new DataView(out.buffer);
+    const bump = (pos: number, by: number): void => dv.setUint32(pos, dv.getUint32(pos) + by);
+    bump(at("meta"), grow);
+    bump(at("iprp"), grow);
+    bump(at("ipco"), boxes.length);
+    bump(at("ipma") + boxes.length, assoc.length);
+    out[at("ipma") + boxes.length + 18] = 4 + props.length; // association count of item 1
+    const extent = Buffer.from(out).indexOf(Buffer.from([0, 0, 1, 0x1a, 0, 0, 0, 0x17]));
+    bump(extent, grow);
+    return out;
+  }
+
+  it("maps irot/imir to an EXIF-style orientation", () => {
+    expect(inspectImage(withTransforms([]), LIMITS).orientation).toBe(1);
+    const cases: [[string, number][], number][] = [
+      [[["irot", 1]], 8], [[["irot", 2]], 3], [[["irot", 3]], 6],
+      [[["imir", 1]], 2], [[["imir", 0]], 4], [[["irot", 1], ["imir", 0]], 5], [[["irot", 3], ["imir", 0]], 7],
+    ];
+    for (const [props, orientation] of cases) {
+      expect([props, inspectImage(withTransforms(props), LIMITS).orientation]).toEqual([props, orientation]);
+    }
+    expect(inspect(withTransforms([["zzzz", 0]]))).toBe("invalid_image"); // unknown essential property
+  });
+
   it("truncation anywhere after ftyp is invalid", () => {
     const b = base();
     for (let n = 32; n < b.length; n += 7) expect([n, inspect(b.subarray(0, n))]).toEqual([n, "invalid_image"]);

@@ -316,6 +316,8 @@ describe("polyglots and trailing data", () => {
     expect(inspect(cat(jpeg, zip()))).toBe("invalid_image");
     expect(inspect(cat(jpeg, enc("<!DOCTYPE html><html><body>hi</body></html>")))).toBe("invalid_image");
     expect(inspect(withSegments(jpeg, jpegSegment(0xfe, enc("<script>alert(1)</script>"))))).toBe("invalid_image");
+    expect(inspect(withSegments(jpeg, jpegSegment(0xfe, enc("%PDF-1.4\n1 0 obj"))))).toBe("invalid_image");
+    expect(inspect(withSegments(jpeg, jpegSegment(0xfe, enc("Created with GIMP"))))).toBe("accepted");
   });
 
   it.skipIf(!hasCorpus)("JPEG trailers that cameras and phones write are accepted", () => {
