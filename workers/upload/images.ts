@@ -12,7 +12,7 @@ import { inspectImage } from "../../core/sniff";
 import { tokenMatches } from "../../core/tokens";
 import { variantKey } from "../../core/variants";
 import { readUpload } from "./body";
-import { linkAllocator } from "./links";
+import { linkAllocator } from "../../durable-objects/client";
 import { publish } from "./publish";
 import type { UploadEnv } from "./env";
 

@@ -7,7 +7,7 @@ import type { ResizeJob } from "../../core/schemas";
 import { displaySize, type ImageInfo } from "../../core/sniff";
 import { newDeleteToken, sha256Hex } from "../../core/tokens";
 import { originalKey } from "../../core/variants";
-import type { LinkAllocatorClient } from "./links";
+import type { LinkAllocatorClient } from "../../durable-objects/client";
 
 export interface PublishDeps {
   bucket: R2Bucket;

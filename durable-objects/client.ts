@@ -1,5 +1,5 @@
-import { AppError } from "../../core/errors";
-import type { LinkAllocator } from "../../durable-objects/link-allocator";
+import { AppError } from "../core/errors";
+import type { LinkAllocator } from "./link-allocator";
 
 /** The allocator client the upload path uses: every failure of the object is a retryable 503. */
 export function linkAllocator(ns: DurableObjectNamespace<LinkAllocator>) {
