@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { retryDelaySeconds } from "../../core/retry";
 import { chooseWidth, planWidths, scaledHeight, variantKey } from "../../core/variants";
 
 describe("variant planning", () => {
@@ -29,5 +30,13 @@ describe("variant planning", () => {
 
   it("builds keys only from validated parts", () => {
     expect(variantKey("abcDEF1", 800, "jpeg")).toBe("variants/abcDEF1/800.jpg");
+  });
+});
+
+describe("resize retry backoff", () => {
+  it("doubles per attempt and is capped", () => {
+    expect([1, 2, 3, 4].map(retryDelaySeconds)).toEqual([2, 4, 8, 16]);
+    expect(retryDelaySeconds(0)).toBe(2);
+    expect(retryDelaySeconds(20)).toBe(300);
   });
 });

@@ -1,10 +1,9 @@
+import { retryDelaySeconds } from "../../core/retry";
 import { ResizeJob } from "../../core/schemas";
 import { markFailed, PermanentFailure, processJob } from "./process";
 
 type ResizeEnv = Cloudflare.ResizeEnv;
 
-/** Exponential backoff for retried jobs: 2 s, 4 s, 8 s … capped at 5 minutes. */
-const backoff = (attempt: number) => Math.min(300, 2 ** attempt);
 
 async function handleJob(env: ResizeEnv, msg: Message<unknown>): Promise<void> {
   const parsed = ResizeJob.safeParse(msg.body);
@@ -26,7 +25,7 @@ async function handleJob(env: ResizeEnv, msg: Message<unknown>): Promise<void> {
       return;
     }
     console.error(JSON.stringify({ msg: "resize job failed, will retry", id: job.id, attempt: msg.attempts, error: String(err) }));
-    msg.retry({ delaySeconds: backoff(msg.attempts) });
+    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
   }
 }
 
@@ -38,7 +37,7 @@ async function handleDeadLetter(env: ResizeEnv, msg: Message<unknown>): Promise<
 }
 
 export default {
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     const dead = batch.queue.endsWith("-dlq");
     for (const msg of batch.messages) {
       await (dead ? handleDeadLetter(env, msg) : handleJob(env, msg));
