@@ -18,7 +18,11 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: path.join(root, "wrangler.toml"), environment: "upload" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations },
+                // A limiter small enough to exhaust in a test; swapped in for the real one where needed.
+                ratelimits: { TIGHT_LIMITER: { simple: { limit: 2, period: 60 } } },
+              },
             }),
           ],
           test: { name: "workers", include: ["test/workers/**/*.test.ts"], setupFiles: ["test/workers/setup.ts"] },

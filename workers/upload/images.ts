@@ -14,6 +14,7 @@ import { variantKey } from "../../core/variants";
 import { readUpload } from "./body";
 import { linkAllocator } from "../../durable-objects/client";
 import { publish } from "./publish";
+import { rateLimit } from "./rate-limit";
 import type { UploadEnv } from "./env";
 
 const configs = new WeakMap<object, { limits: UploadLimits; codec: LinkCodec }>();
@@ -34,7 +35,7 @@ async function findRow(env: UploadEnv, id: string) {
 }
 
 export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
-  .post("/", async (c) => {
+  .post("/", rateLimit("UPLOAD_LIMITER"), async (c) => {
     const { limits, codec } = config(c.env);
     const bytes = await readUpload(c.req.raw, limits.maxUploadBytes);
     const info = inspectImage(bytes, limits);
@@ -46,7 +47,7 @@ export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
     c.header("Cache-Control", "no-store");
     return c.json(body, 202);
   })
-  .get("/:id", async (c) => {
+  .get("/:id", rateLimit("STATUS_LIMITER"), async (c) => {
     const row = await findRow(c.env, c.req.param("id"));
     c.header("Cache-Control", "no-store");
     return c.json(toRecord(row, new URL(c.req.url).origin));
