@@ -1,6 +1,7 @@
 import { retryDelaySeconds } from "../../core/retry";
 import { ResizeJob } from "../../core/schemas";
 import { markFailed, PermanentFailure, processJob } from "./process";
+import { reconcileStuckImages } from "./reconcile";
 
 type ResizeEnv = Cloudflare.ResizeEnv;
 
@@ -42,6 +43,9 @@ export default {
     for (const msg of batch.messages) {
       await (dead ? handleDeadLetter(env, msg) : handleJob(env, msg));
     }
+  },
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(reconcileStuckImages(env));
   },
   async fetch() {
     return Response.json({ ok: true, worker: "resize" });
