@@ -12,17 +12,21 @@ export const LimitVars = z.object({
   MAX_TOTAL_PIXELS: positiveInt.default(250_000_000),
   MAX_ASPECT: positiveInt.default(50),
   MAX_METADATA_BYTES: positiveInt.default(512 * 1024),
+  UPLOAD_IDLE_TIMEOUT_SECONDS: positiveInt.default(30),
 });
 export type LimitVars = z.infer<typeof LimitVars>;
 
 export interface UploadLimits extends Limits {
   maxUploadBytes: number;
+  /** A body that sends nothing for this long is refused with 408. */
+  idleTimeoutMs: number;
 }
 
 export function parseLimits(vars: object): UploadLimits {
   const v = LimitVars.parse(vars);
   return {
     maxUploadBytes: v.MAX_UPLOAD_BYTES,
+    idleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
     maxPixels: v.MAX_PIXELS,
     maxSide: v.MAX_SIDE,
     maxFrames: v.MAX_FRAMES,

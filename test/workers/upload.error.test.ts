@@ -72,6 +72,34 @@ describe("rejected uploads leave nothing behind", () => {
   });
 });
 
+describe("slow and endless bodies", () => {
+  it("408 when the body stalls, without waiting for the client", async () => {
+    const head = bytes(JPEG_640x480).subarray(0, 100);
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(head);
+      },
+    });
+    const res = await call("/api/images", { method: "POST", body: stalled }, { UPLOAD_IDLE_TIMEOUT_SECONDS: "1" });
+    await expectError(res, 408, "request_timeout");
+    await expectNothingLeft();
+  });
+
+  it("413 as soon as an endless body passes the limit", async () => {
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    const res = await call("/api/images", { method: "POST", body: endless }, { MAX_UPLOAD_BYTES: String(1024 * 1024) });
+    await expectError(res, 413, "payload_too_large");
+    expect(sent).toBeLessThan(4 * 1024 * 1024);
+    await expectNothingLeft();
+  });
+});
+
 describe("a failing storage step answers 503 and undoes the earlier steps", () => {
   it("R2 put fails", async () => {
     const res = await upload(bytes(PNG_40x30), { BUCKET: failing(env.BUCKET, "put") });

@@ -8,14 +8,14 @@ const MULTIPART_OVERHEAD = 64 * 1024;
  * Content-Length, so the stream itself is counted). Accepts `multipart/form-data` with field `file`,
  * or the image as the raw body.
  */
-export async function readUpload(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readUpload(req: Request, maxBytes: number, idleTimeoutMs: number): Promise<Uint8Array> {
   const type = req.headers.get("content-type") ?? "";
   const isMultipart = /^multipart\/form-data\s*;/i.test(type);
   const cap = isMultipart ? maxBytes + MULTIPART_OVERHEAD : maxBytes;
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > cap) throw tooLarge(maxBytes);
 
-  const raw = await readCapped(req.body, cap, maxBytes);
+  const raw = await readCapped(req.body, cap, maxBytes, idleTimeoutMs);
   if (!isMultipart) {
     if (raw.byteLength === 0) throw new AppError("bad_request", "empty body: send the image as the body or as multipart field 'file'");
     return raw;
@@ -33,13 +33,17 @@ export async function readUpload(req: Request, maxBytes: number): Promise<Uint8A
   return new Uint8Array(await file.arrayBuffer());
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, maxBytes: number): Promise<Uint8Array> {
+/**
+ * Counts bytes as they arrive and gives up on a body that stalls: a client that stops sending must
+ * not hold a request (and its memory) open indefinitely.
+ */
+async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, maxBytes: number, idleTimeoutMs: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readWithin(reader, idleTimeoutMs);
     if (done) break;
     total += value.byteLength;
     if (total > cap) {
@@ -55,6 +59,21 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, cap: number, 
     offset += chunk.byteLength;
   }
   return out;
+}
+
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("request_timeout", `the upload stalled: no data for ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([reader.read(), stalled]);
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function tooLarge(maxBytes: number): AppError {

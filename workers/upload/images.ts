@@ -37,7 +37,7 @@ async function findRow(env: UploadEnv, id: string) {
 export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
   .post("/", rateLimit("UPLOAD_LIMITER"), async (c) => {
     const { limits, codec } = config(c.env);
-    const bytes = await readUpload(c.req.raw, limits.maxUploadBytes);
+    const bytes = await readUpload(c.req.raw, limits.maxUploadBytes, limits.idleTimeoutMs);
     const info = inspectImage(bytes, limits);
     const links = linkAllocator(c.env.LINKS);
     const { row, deleteToken } = await publish({ bucket: c.env.BUCKET, db: c.env.DB, queue: c.env.RESIZE_QUEUE, links, codec }, bytes, info);
