@@ -120,6 +120,14 @@ describe("resize queue consumer", () => {
     expect(await variantKeys(id)).toEqual([]);
   });
 
+  it("ignores a dead letter that arrives after a later delivery already succeeded", async () => {
+    const { id, job } = await newImage(bytes(PNG_40x30));
+    await deliver(job);
+    await deliver(job, {}, "img-resize-dlq");
+    expect((await status(id))?.status).toBe("ready");
+    expect(await variantKeys(id)).toHaveLength(2);
+  });
+
   it("acknowledges and drops a malformed message instead of retrying it forever", async () => {
     const result = await deliver({ v: 1, id: "../../etc", key: "x" });
     expect(result.explicitAcks).toEqual(["m1"]);

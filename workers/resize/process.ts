@@ -71,12 +71,17 @@ export async function processJob(env: ResizeEnv, job: ResizeJob): Promise<JobOut
   return "ready";
 }
 
-/** Records why an image could not be made; its variants (if any were written) are removed. */
+/**
+ * Records why an image could not be made and removes any variants a failed attempt left. An image
+ * that is already `ready` stays ready: a late dead letter must not undo a later success.
+ */
 export async function markFailed(env: ResizeEnv, id: string, reason: string): Promise<void> {
-  const listed = await env.BUCKET.list({ prefix: `variants/${id}/` });
-  if (listed.objects.length > 0) await env.BUCKET.delete(listed.objects.map((o) => o.key));
-  await drizzle(env.DB)
+  const updated = await drizzle(env.DB)
     .update(images)
     .set({ status: "failed", error: reason.slice(0, 500), updatedAt: Date.now() })
-    .where(and(eq(images.id, id), ne(images.status, "ready")));
+    .where(and(eq(images.id, id), ne(images.status, "ready")))
+    .returning({ id: images.id });
+  if (updated.length === 0) return;
+  const listed = await env.BUCKET.list({ prefix: `variants/${id}/` });
+  if (listed.objects.length > 0) await env.BUCKET.delete(listed.objects.map((o) => o.key));
 }
