@@ -1,5 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "./env";
+import { shardName } from "../../core/link-layout";
+import { shardCount } from "../../durable-objects/client";
 import { app } from "../../workers/upload/app";
 import type { UploadEnv } from "../../workers/upload/env";
 import { ErrorResponse, UploadResult } from "../../core/schemas";
@@ -41,8 +43,8 @@ export async function uploaded(res: Response) {
 export async function leftovers() {
   const objects = (await env.BUCKET.list()).objects.map((o) => o.key);
   const rows = (await env.DB.prepare("SELECT id FROM images").all<{ id: string }>()).results.map((r) => r.id);
-  const stub = env.LINKS.get(env.LINKS.idFromName("shard-0"));
-  const held = await stub.pending();
+  const shards = Array.from({ length: shardCount(env) }, (_, i) => env.LINKS.get(env.LINKS.idFromName(shardName(i))));
+  const held = (await Promise.all(shards.map((stub) => stub.pending()))).flat();
   return { objects, rows, held };
 }
 

@@ -1,54 +1,114 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "./env";
 import { describe, expect, it } from "vitest";
-import type { LinkAllocator } from "../../durable-objects/link-allocator";
+import { composeSeq, splitSeq } from "../../core/link-layout";
+import { LinkAllocator } from "../../durable-objects/link-allocator";
 
-function stub(name: string) {
+/** A shard under a test-only name, so each test starts from empty storage. */
+function shard(name: string) {
   return env.LINKS.get(env.LINKS.idFromName(name));
 }
+const seq = (shardNo: number, block: number, offset: number) => composeSeq({ shard: shardNo, block, offset });
 
 describe("LinkAllocator", () => {
-  it("hands out unique ids under hundreds of concurrent calls", async () => {
-    const s = stub("concurrency");
-    const ids = await Promise.all(Array.from({ length: 300 }, () => s.allocate()));
+  it("hands out unique ids of its own shard under hundreds of concurrent calls", async () => {
+    const s = shard("concurrency");
+    const ids = (await Promise.all(Array.from({ length: 300 }, () => s.allocate({ shard: 3 })))).flat();
     expect(new Set(ids).size).toBe(300);
-    expect(Math.min(...ids)).toBe(0);
-    expect(Math.max(...ids)).toBe(299);
+    expect(ids.map((n) => splitSeq(n).shard)).toEqual(Array(300).fill(3));
+    expect(ids.map((n) => splitSeq(n).offset).sort((a, b) => a - b)).toEqual([...Array(300).keys()]);
   });
 
-  it("reuses released ids but never committed ones", async () => {
-    const s = stub("lifecycle");
-    const [a, b, c] = [await s.allocate(), await s.allocate(), await s.allocate()];
-    await s.commit(a);
-    await s.release(b);
-    await s.release(a); // a committed id cannot be released
-    expect(await s.isAllocated(a)).toBe(true);
-    expect(await s.isAllocated(b)).toBe(false);
-    expect(await s.isAllocated(c)).toBe(true);
-    expect(await s.allocate()).toBe(b);
-    expect(await s.allocate()).toBe(3);
-    expect((await s.pending()).sort((x, y) => x - y)).toEqual([b, c, 3]);
+  it("allocates batches and leases the next block when one is full", async () => {
+    const s = shard("blocks");
+    const all: number[] = [];
+    for (let i = 0; i < 65; i++) all.push(...(await s.allocate({ shard: 1, count: 1024 })));
+    expect(new Set(all).size).toBe(65 * 1024);
+    expect(all[65_535]).toBe(seq(1, 0, 65_535));
+    expect(all[65_536]).toBe(seq(1, 1, 0));
+    await s.commit(all.slice(0, 1024));
+    const stats = await s.stats();
+    expect(stats).toMatchObject({ shard: 1, leasedBlocks: 2, openBlocks: 1, pending: 65 * 1024 - 1024 });
+    // The full block has left memory; the open one is a single run.
+    expect(stats.memoryBytes).toBe(6);
+  });
+
+  it("reuses released ids, lowest first, but never committed ones", async () => {
+    const s = shard("lifecycle");
+    const [a, b, c] = await s.allocate({ shard: 0, count: 3 });
+    await s.commit(a!);
+    await s.release([b!, a!]); // a committed id cannot be released
+    expect(await s.isAllocated(a!)).toBe(true);
+    expect(await s.isAllocated(b!)).toBe(false);
+    expect(await s.isAllocated(c!)).toBe(true);
+    expect(await s.isAllocated(seq(0, 0, 3))).toBe(false); // never issued
+    expect(await s.isAllocated(seq(0, 5, 0))).toBe(false); // block never leased
+    expect(await s.allocate({ shard: 0 })).toEqual([b]);
+    expect(await s.allocate({ shard: 0 })).toEqual([seq(0, 0, 3)]);
+    expect((await s.pending()).sort((x, y) => x - y)).toEqual([b, c, seq(0, 0, 3)]);
+  });
+
+  it("a release in a full block makes it the first to be reused", async () => {
+    const s = shard("refill");
+    for (let i = 0; i < 64; i++) await s.allocate({ shard: 2, count: 1024 });
+    const [next] = await s.allocate({ shard: 2 });
+    expect(next).toBe(seq(2, 1, 0));
+    await s.release(seq(2, 0, 777));
+    expect(await s.allocate({ shard: 2 })).toEqual([seq(2, 0, 777)]);
+    expect(await s.allocate({ shard: 2 })).toEqual([seq(2, 1, 1)]);
   });
 
   it("keeps its state in SQLite across a restart of the object", async () => {
-    const s = stub("restart");
-    const first = await Promise.all(Array.from({ length: 50 }, () => s.allocate()));
+    const s = shard("restart");
+    const first = (await Promise.all(Array.from({ length: 50 }, () => s.allocate({ shard: 0 })))).flat();
+    await s.release(first[10]!);
+    await s.commit(first[11]!);
     // A new instance over the same storage stands in for an evicted and restarted object.
-    const next = await runInDurableObject(s, async (_instance: LinkAllocator, state) => {
-      const { LinkAllocator: Class } = await import("../../durable-objects/link-allocator");
-      const fresh = new Class(state, env);
-      return fresh.allocate();
+    const after = await runInDurableObject(s, async (_instance: LinkAllocator, state) => {
+      const fresh = new LinkAllocator(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      return { ids: fresh.allocate({ shard: 0, count: 2 }), committed: fresh.isAllocated(first[11]!), pending: fresh.pending().length };
     });
-    expect(first).not.toContain(next);
-    expect(next).toBe(50);
+    expect(after.ids).toEqual([first[10], seq(0, 0, 50)]);
+    expect(after.committed).toBe(true);
+    expect(after.pending).toBe(50);
   });
 
-  it("refuses malformed RPC arguments", async () => {
+  it("refuses malformed RPC arguments and ids of other shards", async () => {
     // Called on the instance: an RPC that throws is reported by the test pool as an unhandled error.
-    await runInDurableObject(stub("validation"), (instance: LinkAllocator) => {
+    await runInDurableObject(shard("validation"), (instance: LinkAllocator) => {
+      instance.allocate({ shard: 4 });
+      expect(() => instance.allocate({ shard: 5 })).toThrow(/shard 4/);
+      expect(() => instance.allocate({ shard: 4, count: 0 })).toThrow(RangeError);
+      expect(() => instance.allocate({ shard: 256 })).toThrow(RangeError);
       expect(() => instance.commit(-1)).toThrow(RangeError);
       expect(() => instance.release(1.5)).toThrow(RangeError);
+      expect(() => instance.commit(seq(3, 0, 0))).toThrow(/not leased/);
       expect(() => instance.isAllocated(Number.NaN)).toThrow(RangeError);
+      expect(instance.isAllocated(seq(3, 0, 0))).toBe(false);
+      // A failed batch changes nothing, in storage or in memory.
+      expect(() => instance.commit([seq(4, 0, 0), seq(4, 9, 0)])).toThrow(/not leased/);
+      expect(instance.pending()).toEqual([seq(4, 0, 0)]);
+      expect(instance.allocate({ shard: 4 })).toEqual([seq(4, 0, 1)]);
     });
+  });
+
+  it("carries over the ids of the single allocator it replaces", async () => {
+    const s = shard("legacy");
+    const stats = await runInDurableObject(s, async (_instance: LinkAllocator, state) => {
+      const sql = state.storage.sql;
+      for (const t of ["shard", "blocks", "pending"]) sql.exec(`DROP TABLE IF EXISTS ${t}`);
+      sql.exec(`CREATE TABLE counter (k INTEGER PRIMARY KEY CHECK (k = 0), next INTEGER NOT NULL)`);
+      sql.exec(`INSERT INTO counter VALUES (0, 4)`);
+      sql.exec(`CREATE TABLE ids (seq INTEGER PRIMARY KEY, state TEXT NOT NULL, at INTEGER NOT NULL)`);
+      sql.exec(`INSERT INTO ids VALUES (0, 'committed', 1), (1, 'free', 1), (2, 'allocated', 1), (3, 'committed', 1)`);
+      const fresh = new LinkAllocator(state, env);
+      await state.blockConcurrencyWhile(async () => {});
+      const used = [0, 1, 2, 3].map((n) => fresh.isAllocated(n));
+      return { used, next: fresh.allocate({ shard: 0, count: 2 }), pending: fresh.pending() };
+    });
+    expect(stats.used).toEqual([true, false, true, true]);
+    expect(stats.next).toEqual([1, 4]);
+    expect(stats.pending).toEqual([2, 1, 4]);
   });
 });

@@ -12,7 +12,7 @@ import { inspectImage } from "../../core/sniff";
 import { tokenMatches } from "../../core/tokens";
 import { variantKey } from "../../core/variants";
 import { readUpload } from "./body";
-import { linkAllocator } from "../../durable-objects/client";
+import { linkAllocator, shardCount } from "../../durable-objects/client";
 import { publish } from "./publish";
 import { rateLimit } from "./rate-limit";
 import type { UploadEnv } from "./env";
@@ -39,7 +39,7 @@ export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
     const { limits, codec } = config(c.env);
     const bytes = await readUpload(c.req.raw, limits.maxUploadBytes, limits.idleTimeoutMs);
     const info = inspectImage(bytes, limits);
-    const links = linkAllocator(c.env.LINKS);
+    const links = linkAllocator(c.env.LINKS, shardCount(c.env));
     const { row, deleteToken } = await publish({ bucket: c.env.BUCKET, db: c.env.DB, queue: c.env.RESIZE_QUEUE, links, codec }, bytes, info);
     const origin = new URL(c.req.url).origin;
     const body: UploadResult = { ...toRecord(row, origin), delete_token: deleteToken };
