@@ -1,4 +1,4 @@
-import { CodecFailure, decodeAvif, decodeJpeg, decodeWebp } from "./codecs/jsquash";
+import { CodecFailure, decodeAvif, decodeWebp } from "./codecs/jsquash";
 import { photonDecode } from "./codecs/photon";
 import { InstantiationError } from "./codecs/slot";
 import { PipelineError } from "./errors";
@@ -45,22 +45,6 @@ function checkHeaderSize(bytes: Uint8Array, format: "png" | "gif", width: number
   }
 }
 
-async function decodeJpegWithFallback(bytes: Uint8Array): Promise<Rgba> {
-  try {
-    return await decodeJpeg(bytes);
-  } catch (err) {
-    // Truncation/corruption that libjpeg papered over with grey: final, no second opinion.
-    if (err instanceof CodecFailure && /truncated or corrupt/.test(err.detail)) throw err;
-    // libjpeg refused outright: CMYK/YCCK ("Unsupported color conversion request"), 12-bit or
-    // lossless coding. jpeg-decoder (in photon) reads those; if it fails too, report libjpeg's reason.
-    try {
-      return await photonDecode(bytes);
-    } catch {
-      throw err;
-    }
-  }
-}
-
 async function decodeWebpFirstFrame(bytes: Uint8Array): Promise<Rgba> {
   const still = webpStill(bytes);
   if (!still) return decodeWebp(bytes);
@@ -71,14 +55,14 @@ async function decodeWebpFirstFrame(bytes: Uint8Array): Promise<Rgba> {
   return placeOnCanvas(frame, still.canvasWidth, still.canvasHeight, still.x, still.y);
 }
 
-/** Decodes the still (or first frame) to RGBA8 as stored, i.e. before EXIF orientation. */
-export async function decodeSource(bytes: Uint8Array, format: SourceFormat, width: number, height: number): Promise<Rgba> {
+/**
+ * Decodes a PNG, GIF, WebP or AVIF still (or first frame) to RGBA8 as stored. JPEG has its own
+ * streaming path (jpeg.ts).
+ */
+export async function decodeSource(bytes: Uint8Array, format: Exclude<SourceFormat, "jpeg">, width: number, height: number): Promise<Rgba> {
   let img: Rgba;
   try {
     switch (format) {
-      case "jpeg":
-        img = await decodeJpegWithFallback(bytes);
-        break;
       case "png":
       case "gif":
         checkHeaderSize(bytes, format, width, height);

@@ -4,13 +4,12 @@
  * Runs in workerd; every codec is WebAssembly imported as a compiled `WebAssembly.Module`.
  *
  * Decoders (chosen for correctness; each was compared with libvips/sharp over the shared corpus):
- * - JPEG: mozjpeg's libjpeg-turbo (@jsquash/jpeg), pixel-identical to libvips. Pixels come out as
- *   stored (`preserveOrientation` off). Its printed warnings are read: "Premature end of JPEG
- *   file" / corrupt entropy data (libjpeg would fill grey) is a PipelineError; harmless warnings
- *   (extraneous bytes before a marker...) are not. When libjpeg refuses a file outright (e.g. CMYK:
- *   "Unsupported color conversion request") photon's jpeg-decoder gets a second try; it reads
- *   CMYK, converted naively without an ICC transform (mean difference ≈15/255 from libvips on a
- *   test file). If both fail, libjpeg's message is the reason.
+ * - JPEG: libjpeg-turbo 2.1.5 built by this repository (wasm/engine, codecs/engine.ts, jpeg.ts),
+ *   streamed and DCT-scaled to the largest power-of-two reduction that still covers the largest
+ *   variant (libvips' shrink-on-load), its rows fed straight into the resampler. Warnings meaning
+ *   truncated/corrupt data (libjpeg would fill grey) are a PipelineError. CMYK/YCCK is converted
+ *   naively (no ICC transform); 12-bit and lossless JPEGs, which libjpeg refuses, get photon's
+ *   jpeg-decoder as a second opinion.
  * - PNG and GIF: photon (Rust `image` 0.24.9: png 0.17, gif 0.13), all bit depths, palettes, tRNS,
  *   Adam7, 16-bit (scaled to 8 bits, ±1 of libvips). Driven through its raw exports (codecs/photon.ts)
  *   so a panicking decode, i.e. every corrupt file, cannot poison the isolate.
@@ -33,47 +32,43 @@
  * Landscape_1's/Portrait_1's (the same as _0 vs _1, two encodings of one picture; a wrong turn or
  * flip gives 42-87), and of sharp's rotate().resize() of the same file.
  *
- * Resize: the Lanczos3 of squoosh's Rust resizer (@jsquash/resize's WASM, raw exports), in
+ * Resize: a separable Lanczos3 in the engine (wasm/engine/resample.c), fed row by row, in
  * gamma-encoded sRGB like sharp's default, premultiplied by alpha for transparent images. The
- * largest target comes from the source; each smaller one from the previous result (PSNR against
- * sharp's Lanczos3-from-source on 4 photos: ≥52 dB chained vs ≥52.6 dB from source, and the chain
- * avoids re-reading the full-size image). A target equal to the display width is not resampled.
+ * largest target comes from the (scaled) source; each smaller one from the previous result, inside
+ * the engine's memory. A target equal to the source size is copied, not resampled.
  * Heights: max(1, round(width × displayHeight / displayWidth)).
  *
  * Encoders: lossy WebP quality 80 with libwebp's SIMD build (@jsquash/webp, method 4, alpha kept
- * lossless; same PSNR as sharp's WebP q80); JPEG quality 80 with mozjpeg (progressive, optimised
- * Huffman, 4:2:0, JFIF only); PNG with photon's `image` encoder (RGBA8, smaller than sharp's
+ * lossless; same PSNR as sharp's WebP q80); JPEG quality 80 with the engine's libjpeg-turbo
+ * (baseline, optimised Huffman, 4:2:0, JFIF only: sharp's defaults, several times faster than
+ * mozjpeg's trellis search); PNG with photon's `image` encoder (RGBA8, smaller than sharp's
  * default PNG). None of them writes EXIF/XMP/ICC. Transparency is decided from the decoded pixels
  * (any alpha < 255; JPEG sources are opaque by construction), not from `src.hasAlpha`, so an alpha
  * channel that is fully opaque still gets the smaller JPEG fallback and a GIF/WebP canvas that is
  * partly uncovered keeps its transparency. (`src.hasAlpha` and `src.frames` are informational.)
  *
- * WASM instances (codecs/slot.ts): encoders, the resizer and photon are created lazily, once per
- * isolate, and reused (across the widths of a job and across jobs); an instance is replaced after
- * a failed call (its state is unknown; a poisoned photon would fail every later job) or when a
- * job left its memory above 24 MiB (WASM memory never shrinks). The jSquash decoders run once per
- * job on the full-size source, so each decode gets a fresh instance that is dropped right after
- * (instantiating from the compiled module takes 0-6 ms in workerd; a kept one would hold ≥16 MiB).
- * `releaseCodecInstances()` drops everything. The caller needs no global polyfill: the jSquash
- * glue wants a global `ImageData`, which codecs/emscripten.ts installs (a minimal class) if absent.
+ * WASM instances (codecs/slot.ts): the engine is instantiated per job and dropped after it (its
+ * memory holds the input chunk, libjpeg's state, the resampler's few rows and the variants). The
+ * WebP encoder and photon are reused across jobs, replaced after a failed call or when a job left
+ * their memory above 24 MiB; the jSquash decoders (WebP, AVIF) get a fresh instance per decode.
  *
  * Errors: PipelineError (permanent: the input cannot be decoded, or its decoded size differs from
  * the recorded one) vs any other Error (infrastructure, e.g. an encoder or instantiation failure:
  * retry).
  *
- * Memory is not budgeted yet (for the engine rebuild): the whole source is decoded to RGBA8 in JS
- * (4 B/pixel) after peaking inside its decoder, and the resizer copies it in and keeps f32
- * intermediates (first target width × source height × 16 B, plus a full f32 copy of the source
- * when premultiplying). Measured peaks of live WASM memory (sum over instances, locally):
- * 2560x1600 JPEG ≈86 MiB, 4096x4096 WebP ≈181-191 MiB (resizer ≈142-148 MiB), 2560x1600 RGBA
- * PNG ≈158 MiB (resizer ≈119 MiB).
+ * Memory (RenderStats.peakIsolateBytes, see memory.ts): the linear memories of every instance the
+ * job holds plus the large JS buffers it holds (input, decoded pixels, variants). JPEG: the engine
+ * needs ≈1-2 MiB to decode any baseline file (progressive: + ≈3 B/pixel of DCT coefficients).
+ * PNG, GIF, WebP and AVIF are still decoded whole (4 B/pixel in the decoder, and once in JS).
  */
-import { encodeJpeg, encodeWebp } from "./codecs/jsquash";
+import { encodeWebp } from "./codecs/jsquash";
+import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { photonEncodePng } from "./codecs/photon";
-import { resizeRgba } from "./codecs/resize";
-import { releaseAll, resetWasmPeak, wasmPeak } from "./codecs/slot";
+import { releaseAll } from "./codecs/slot";
 import { decodeSource } from "./decode";
-import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes, type Rgba } from "./pixels";
+import { decodeJpegFallback, decodeJpegResized, isUnsupportedJpeg } from "./jpeg";
+import { MemoryLedger } from "./memory";
+import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
 
 export { PipelineError } from "./errors";
 
@@ -104,6 +99,7 @@ export interface RenderedVariant {
  * `performance.now()`, which a deployed Worker only advances at I/O: they are meaningful locally.
  */
 export interface RenderStats {
+  /** Decoding, plus the first resize for JPEG (one fused pass). */
   decodeMs: number;
   resizeMs: number;
   orientMs: number;
@@ -112,6 +108,10 @@ export interface RenderStats {
   peakWasmBytes: number;
   /** Those instances' memories by codec at that peak. */
   peakWasmByCodec: Record<string, number>;
+  /** WASM memories plus the large JS buffers held, at the job's peak (memory.ts). */
+  peakIsolateBytes: number;
+  /** JPEG only: the DCT scale-down used (1, 2, 4 or 8). */
+  jpegScale?: number;
   /** Whether the decoded image had transparency (PNG fallback) or not (JPEG fallback). */
   transparent: boolean;
 }
@@ -131,6 +131,38 @@ function heightFor(displayWidth: number, displayHeight: number, width: number): 
   return Math.max(1, Math.round((displayHeight * width) / displayWidth));
 }
 
+function emptyStats(): RenderStats {
+  return { decodeMs: 0, resizeMs: 0, orientMs: 0, encodeMs: { webp: 0, jpeg: 0, png: 0 }, peakWasmBytes: 0, peakWasmByCodec: {}, peakIsolateBytes: 0, transparent: false };
+}
+
+/** The first (largest) variant in stored orientation, made straight from the source. */
+async function firstImage(
+  engine: EngineInstance,
+  bytes: Uint8Array,
+  src: SourceInfo,
+  w: number,
+  h: number,
+  ledger: MemoryLedger,
+  st: RenderStats,
+): Promise<{ image: EngineImage; transparent: boolean }> {
+  if (src.format === "jpeg") {
+    try {
+      const { image, scale } = decodeJpegResized(engine, bytes, src.width, src.height, w, h);
+      st.jpegScale = scale;
+      return { image, transparent: false };
+    } catch (err) {
+      if (!isUnsupportedJpeg(err)) throw err;
+      return { image: await decodeJpegFallback(engine, bytes, src.width, src.height, w, h), transparent: false };
+    }
+  }
+  const decoded = await decodeSource(bytes, src.format, src.width, src.height);
+  ledger.hold("decoded", decoded.data.length);
+  const transparent = hasTransparency(decoded);
+  const image = resizeFromJs(engine, decoded, w, h, transparent);
+  ledger.hold("decoded", 0);
+  return { image, transparent };
+}
+
 /**
  * Decode once, apply EXIF orientation, resize to each target width (display widths after
  * orientation, each ≤ the display width; a target equal to it re-encodes at full size), and encode
@@ -138,21 +170,8 @@ function heightFor(displayWidth: number, displayHeight: number, width: number): 
  * with transparency. Output: largest width first, WebP then fallback per width. No metadata; sRGB
  * 8-bit. Throws PipelineError for input that cannot be decoded.
  */
-export async function renderVariants(
-  bytes: Uint8Array,
-  src: SourceInfo,
-  targetWidths: number[],
-  stats?: RenderStats,
-): Promise<RenderedVariant[]> {
-  const st: RenderStats = stats ?? {
-    decodeMs: 0,
-    resizeMs: 0,
-    orientMs: 0,
-    encodeMs: { webp: 0, jpeg: 0, png: 0 },
-    peakWasmBytes: 0,
-    peakWasmByCodec: {},
-    transparent: false,
-  };
+export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetWidths: number[], stats?: RenderStats): Promise<RenderedVariant[]> {
+  const st = stats ?? emptyStats();
   const orientation = normalizeOrientation(src.orientation);
   const swap = swapsAxes(orientation);
   const displayWidth = swap ? src.height : src.width;
@@ -164,53 +183,54 @@ export async function renderVariants(
     }
   }
   if (widths.length === 0) return [];
-  resetWasmPeak();
-  const notePeak = () => {
-    const p = wasmPeak();
-    st.peakWasmBytes = p.bytes;
-    st.peakWasmByCodec = p.byCodec;
-  };
+  const ledger = new MemoryLedger();
+  ledger.hold("input", bytes.length);
   const now = () => performance.now();
-
-  let t = now();
-  // The decoded source, then the last variant made, in stored orientation: each smaller target
-  // is resized from it, so the full-size pixels can be collected after the first resize.
-  let previous: Rgba = await decodeSource(bytes, src.format, src.width, src.height);
-  st.decodeMs += now() - t;
-  notePeak();
-  const transparent = src.format !== "jpeg" && hasTransparency(previous);
-  st.transparent = transparent;
+  const stored = (width: number) => {
+    const height = heightFor(displayWidth, displayHeight, width);
+    return { width, height, w: swap ? height : width, h: swap ? width : height };
+  };
 
   const out: RenderedVariant[] = [];
-  for (const width of widths) {
-    const height = heightFor(displayWidth, displayHeight, width);
-    const storedW = swap ? height : width;
-    const storedH = swap ? width : height;
-    let stored = previous;
-    if (storedW !== previous.width || storedH !== previous.height) {
+  await engineSlot.use(async (engine) => {
+    let t = now();
+    const first = stored(widths[0]!);
+    const made = await firstImage(engine, bytes, src, first.w, first.h, ledger, st);
+    st.decodeMs += now() - t;
+    st.transparent = made.transparent;
+    ledger.checkpoint();
+    let previous: EngineImage | undefined;
+    for (const width of widths) {
+      const size = stored(width);
+      let image = made.image;
+      if (previous) {
+        t = now();
+        image = resizeInEngine(engine, previous, size.w, size.h, made.transparent);
+        freeImage(engine, previous);
+        st.resizeMs += now() - t;
+      }
+      previous = image;
       t = now();
-      stored = await resizeRgba(previous, storedW, storedH, transparent);
-      st.resizeMs += now() - t;
-      notePeak();
+      const shown = applyOrientation(engineRgba(engine, image), orientation);
+      st.orientMs += now() - t;
+      ledger.hold("variant pixels", shown.data.length);
+
+      t = now();
+      const webp = await encodeWebp(shown, WEBP_QUALITY);
+      st.encodeMs.webp += now() - t;
+      out.push({ width, height: size.height, format: "webp", contentType: CONTENT_TYPES.webp, bytes: webp });
+
+      t = now();
+      const fallbackFormat: OutputFormat = made.transparent ? "png" : "jpeg";
+      const fallback = made.transparent ? await photonEncodePng(shown) : encodeJpegInEngine(engine, shown, JPEG_QUALITY);
+      st.encodeMs[fallbackFormat] += now() - t;
+      out.push({ width, height: size.height, format: fallbackFormat, contentType: CONTENT_TYPES[fallbackFormat], bytes: fallback });
+      ledger.hold("outputs", out.reduce((n, v) => n + v.bytes.length, 0));
     }
-    previous = stored;
-
-    t = now();
-    const shown = applyOrientation(stored, orientation);
-    st.orientMs += now() - t;
-
-    t = now();
-    const webp = await encodeWebp(shown, WEBP_QUALITY);
-    st.encodeMs.webp += now() - t;
-    notePeak();
-    out.push({ width, height, format: "webp", contentType: CONTENT_TYPES.webp, bytes: webp });
-
-    t = now();
-    const fallbackFormat: OutputFormat = transparent ? "png" : "jpeg";
-    const fallback = transparent ? await photonEncodePng(shown) : await encodeJpeg(shown, JPEG_QUALITY);
-    st.encodeMs[fallbackFormat] += now() - t;
-    notePeak();
-    out.push({ width, height, format: fallbackFormat, contentType: CONTENT_TYPES[fallbackFormat], bytes: fallback });
-  }
+    ledger.hold("variant pixels", 0);
+  });
+  st.peakWasmBytes = ledger.peakWasmBytes;
+  st.peakWasmByCodec = ledger.peakWasmByCodec;
+  st.peakIsolateBytes = ledger.peakBytes;
   return out;
 }

@@ -5,14 +5,6 @@ declare module "@cf-wasm/photon/photon.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
 }
-declare module "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm" {
-  const wasm: WebAssembly.Module;
-  export default wasm;
-}
-declare module "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm" {
-  const wasm: WebAssembly.Module;
-  export default wasm;
-}
 declare module "@jsquash/webp/codec/dec/webp_dec.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
@@ -25,7 +17,8 @@ declare module "@jsquash/avif/codec/dec/avif_dec.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
 }
-declare module "@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm" {
+// The engine is imported by a relative path, which an ambient declaration can only match by pattern.
+declare module "*/wasm/engine.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
 }

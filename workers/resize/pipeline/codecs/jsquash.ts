@@ -1,10 +1,5 @@
 import avifDecFactory from "@jsquash/avif/codec/dec/avif_dec.js";
 import avifDecWasm from "@jsquash/avif/codec/dec/avif_dec.wasm";
-import mozjpegDecFactory from "@jsquash/jpeg/codec/dec/mozjpeg_dec.js";
-import mozjpegDecWasm from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
-import mozjpegEncFactory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
-import mozjpegEncWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
-import { defaultOptions as jpegDefaults } from "@jsquash/jpeg/meta.js";
 import webpDecFactory from "@jsquash/webp/codec/dec/webp_dec.js";
 import webpDecWasm from "@jsquash/webp/codec/dec/webp_dec.wasm";
 import webpEncFactory from "@jsquash/webp/codec/enc/webp_enc_simd.js";
@@ -20,17 +15,11 @@ interface DecodedImageData {
   height: number;
 }
 
-interface MozjpegDecModule {
-  decode(data: BufferSource, preserveOrientation: boolean): DecodedImageData | null;
-}
 interface WebpDecModule {
   decode(data: BufferSource): DecodedImageData | null;
 }
 interface AvifDecModule {
   decode(data: BufferSource, bitDepth: 8): DecodedImageData | null;
-}
-interface MozjpegEncModule {
-  encode(data: BufferSource, width: number, height: number, options: typeof jpegDefaults): Uint8Array | null;
 }
 interface WebpEncModule {
   encode(data: BufferSource, width: number, height: number, options: typeof webpDefaults): Uint8Array | null;
@@ -40,8 +29,6 @@ interface WebpEncModule {
 // way; these casts restate the small surface used here.
 // Decoders run once per job on the full-size source: a fresh instance each time (see slot.ts).
 const ONE_SHOT = { reuse: false };
-const jpegDec = emscriptenSlot("mozjpeg_dec", mozjpegDecFactory as unknown as EmscriptenFactory<MozjpegDecModule>, mozjpegDecWasm, ONE_SHOT);
-const jpegEnc = emscriptenSlot("mozjpeg_enc", mozjpegEncFactory as unknown as EmscriptenFactory<MozjpegEncModule>, mozjpegEncWasm);
 const webpDec = emscriptenSlot("webp_dec", webpDecFactory as unknown as EmscriptenFactory<WebpDecModule>, webpDecWasm, ONE_SHOT);
 const webpEnc = emscriptenSlot("webp_enc_simd", webpEncFactory as unknown as EmscriptenFactory<WebpEncModule>, webpEncWasm);
 const avifDec = emscriptenSlot("avif_dec", avifDecFactory as unknown as EmscriptenFactory<AvifDecModule>, avifDecWasm, ONE_SHOT);
@@ -76,24 +63,6 @@ function call<M, R>(inst: EmscriptenInstance<M>, codec: string, fn: (m: M) => R)
   }
 }
 
-/**
- * libjpeg warnings that mean the entropy-coded data is cut short or damaged: libjpeg then fills the
- * rest with grey and carries on. Others ("extraneous bytes before marker", unknown JFIF revision)
- * are harmless and common in camera files. libjpeg prints only the first warning of a decode.
- */
-const FATAL_JPEG_WARNING = /premature end|bad huffman|corrupt jpeg data: premature/i;
-
-export function decodeJpeg(bytes: Uint8Array): Promise<Rgba> {
-  return jpegDec.use((inst) => {
-    // preserveOrientation=false: pixels as stored; the pipeline applies EXIF orientation itself.
-    const { result, log } = call(inst, "JPEG", (m) => m.decode(bytes, false));
-    if (!result) throw new CodecFailure("JPEG", log.join("; ") || "the decoder returned no image");
-    const fatal = log.find((line) => FATAL_JPEG_WARNING.test(line));
-    if (fatal) throw new CodecFailure("JPEG", `${fatal.trim()} (truncated or corrupt data)`);
-    return toRgba(result);
-  });
-}
-
 export function decodeWebp(bytes: Uint8Array): Promise<Rgba> {
   return webpDec.use((inst) => {
     const { result, log } = call(inst, "WebP", (m) => m.decode(bytes));
@@ -122,16 +91,6 @@ export function encodeWebp(img: Rgba, quality: number): Promise<Uint8Array> {
       m.encode(img.data, img.width, img.height, { ...webpDefaults, quality }),
     );
     if (!result) throw new Error("WebP encoder returned nothing");
-    return own(result, inst.memory);
-  });
-}
-
-export function encodeJpeg(img: Rgba, quality: number): Promise<Uint8Array> {
-  return jpegEnc.use((inst) => {
-    const { result } = call(inst, "JPEG encoder", (m) =>
-      m.encode(img.data, img.width, img.height, { ...jpegDefaults, quality }),
-    );
-    if (!result) throw new Error("JPEG encoder returned nothing");
     return own(result, inst.memory);
   });
 }

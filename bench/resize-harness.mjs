@@ -1,0 +1,56 @@
+// Runs bench/resize-worker.ts (the resize pipeline) inside workerd, for the benchmark and the memory
+// tests: bundled the way scripts/lib/system.mjs bundles the Workers, served by programmatic Miniflare.
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import * as esbuild from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { ROOT } from "../scripts/lib/system.mjs";
+
+export async function startProbe() {
+  const outdir = await mkdtemp(path.join(os.tmpdir(), "resize-probe-"));
+  await esbuild.build({
+    entryPoints: { index: path.join(ROOT, "bench/resize-worker.ts") },
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    loader: { ".wasm": "copy" },
+    logLevel: "warning",
+  });
+  const scriptPath = path.join(outdir, "index.js");
+  const mf = new Miniflare({
+    log: new Log(LogLevel.WARN),
+    compatibilityDate: "2026-05-01",
+    compatibilityFlags: ["nodejs_compat"],
+    modules: true,
+    scriptPath,
+    modulesRoot: outdir,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+  });
+  await mf.ready;
+  return {
+    /** Runs the pipeline on `bytes`; `withBytes` also returns each variant's bytes. */
+    async render(bytes, { withBytes = false } = {}) {
+      const t = performance.now();
+      const res = await mf.dispatchFetch(`http://probe/render${withBytes ? "?bytes=1" : ""}`, { method: "POST", body: bytes });
+      const text = await res.text();
+      const wallMs = performance.now() - t;
+      if (!res.ok) throw new Error(`probe answered ${res.status}: ${text.slice(0, 500)}`);
+      const out = JSON.parse(text);
+      for (const v of out.variants) if (v.data) v.data = Buffer.from(v.data, "base64");
+      return { ...out, wallMs };
+    },
+    async idle() {
+      return (await (await mf.dispatchFetch("http://probe/idle")).json()).liveWasmBytes;
+    },
+    async dispose() {
+      await mf.dispose();
+      await rm(outdir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds workers/resize/wasm/engine.wasm: libjpeg-turbo (Debian's source package, no SIMD) plus the
+# small C wrapper in wasm/engine/ (streaming scaled JPEG decode, JPEG encode, separable Lanczos3).
+# Needs Debian's `emscripten`, `cmake` and `dpkg-dev`, and a deb-src entry for the apt mirror.
+#   scripts/build-wasm/engine.sh           rebuild and overwrite the committed .wasm
+#   scripts/build-wasm/engine.sh --check   rebuild into a temp dir and compare with the committed one
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$repo/workers/resize/wasm/engine.wasm"
+ljt_version="2.1.5"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if ! command -v emcc >/dev/null || ! command -v cmake >/dev/null || ! command -v dpkg-source >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev >/dev/null
+fi
+# emcc 3.1.6 looks for acorn and friends in Debian's node module folder.
+export NODE_PATH=/usr/share/nodejs
+
+cd "$work"
+if ! apt-get source --download-only libjpeg-turbo >/dev/null 2>&1; then
+  # No deb-src entry yet: add one for the configured mirror(s), then retry.
+  for f in /etc/apt/sources.list.d/*.sources; do
+    grep -q '^Types: deb-src' "$f" || sed 's/^Types: deb$/Types: deb-src/' "$f" > "${f%.sources}-src.sources"
+  done
+  apt-get update -qq
+  apt-get source --download-only libjpeg-turbo >/dev/null
+fi
+# The committed .wasm was built from this upstream version (bookworm's).
+tar xzf "libjpeg-turbo_${ljt_version}.orig.tar.gz"
+src="$work/libjpeg-turbo-${ljt_version}"
+
+# CMake's type-size probes misread size_t/unsigned long under emscripten: state them.
+(cd "$src" && mkdir -p build && cd build && emcmake cmake .. -DCMAKE_BUILD_TYPE=Release \
+  -DWITH_SIMD=0 -DENABLE_SHARED=0 -DWITH_TURBOJPEG=0 -DWITH_JAVA=0 \
+  -DSIZE_T=4 -DHAVE_SIZE_T=TRUE -DUNSIGNED_LONG=4 -DHAVE_UNSIGNED_LONG=TRUE \
+  -DCMAKE_C_FLAGS="-O3" >/dev/null && emmake make -j2 jpeg-static >/dev/null)
+
+emcc -O3 -msimd128 -I"$src" -I"$src/build" \
+  "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
+  "$src/build/libjpeg.a" \
+  -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=256KB \
+  -sERROR_ON_UNDEFINED_SYMBOLS=0 -o "$work/engine.wasm"
+
+if [[ "${1:-}" == "--check" ]]; then
+  if cmp -s "$work/engine.wasm" "$out"; then
+    echo "engine.wasm matches its sources"
+  else
+    echo "engine.wasm differs from what scripts/build-wasm/engine.sh builds: rebuild and commit it" >&2
+    exit 1
+  fi
+else
+  mkdir -p "$(dirname "$out")"
+  cp "$work/engine.wasm" "$out"
+  echo "wrote $out ($(wc -c < "$out") bytes)"
+fi
