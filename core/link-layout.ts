@@ -15,8 +15,10 @@ export const SHARD_BITS = 8;
 export const BLOCK_SIZE = 2 ** OFFSET_BITS; // 65,536
 export const MAX_SHARDS = 2 ** SHARD_BITS; // 256
 const STRIDE = BLOCK_SIZE * MAX_SHARDS; // 2^24 ids between two blocks of one shard
-/** Blocks per shard that lie wholly inside the 7-char link space: 209,902 (≈1.4·10^10 ids a shard). */
+/** Blocks per shard that lie wholly inside the 7-char link space: 209,904 (≈1.4·10^10 ids a shard). */
 export const BLOCKS_PER_SHARD = Math.floor(ID_SPACE / STRIDE);
+/** Every allocator integer is below this; the few link-space values above it are never handed out. */
+export const SEQ_LIMIT = BLOCKS_PER_SHARD * STRIDE;
 
 export interface SeqParts {
   shard: number;
@@ -33,7 +35,7 @@ export function composeSeq({ shard, block, offset }: SeqParts): number {
 
 /** The parts of an allocator integer; throws for values no shard can ever hand out. */
 export function splitSeq(seq: number): SeqParts {
-  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= BLOCKS_PER_SHARD * STRIDE) throw new RangeError(`not an allocator id: ${seq}`);
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= SEQ_LIMIT) throw new RangeError(`not an allocator id: ${seq}`);
   const block = Math.floor(seq / STRIDE);
   const rest = seq - block * STRIDE;
   return { block, shard: rest >>> OFFSET_BITS, offset: rest & (BLOCK_SIZE - 1) };

@@ -5,12 +5,12 @@
  * - bitmap: 65,536 bits, 8 KiB flat, for dense unstructured sets;
  * - run: sorted [start, end] intervals, 4 bytes each, for what allocation mostly produces — a block
  *   filled from offset 0 upwards is one run whatever its size.
- * Mutations keep the current layout (cheap); `optimize` re-picks the smallest one before a container is
- * stored. The encodings are those of the Roaring portable format, one container per record.
+ * Mutations keep the current layout (cheap); `optimize` (link-roaring-codec.ts) re-picks the smallest one
+ * before a container is stored.
  */
 export const CONTAINER_SIZE = 65_536;
-const ARRAY_MAX = 4_096;
-const BITMAP_BYTES = 8_192;
+export const ARRAY_MAX = 4_096;
+export const BITMAP_BYTES = 8_192;
 
 export type ContainerKind = "array" | "bitmap" | "run";
 
@@ -230,41 +230,6 @@ export class RunContainer implements Container {
     });
     return out;
   }
-}
-
-/** Serialized size of each layout for a set of `cardinality` values forming `runCount` runs. */
-export function layoutBytes(cardinality: number, runCount: number): Record<ContainerKind, number> {
-  return { array: cardinality <= ARRAY_MAX ? cardinality * 2 : Infinity, bitmap: BITMAP_BYTES, run: 2 + runCount * 4 };
-}
-
-/** The same set in its smallest layout (ties prefer run, then array: cheaper to append to). */
-export function optimize(c: Container): Container {
-  const runs = c.runs();
-  const size = layoutBytes(c.cardinality, runs.length);
-  const best: ContainerKind = size.run <= Math.min(size.array, size.bitmap) ? "run" : size.array <= size.bitmap ? "array" : "bitmap";
-  if (best === c.kind) return c;
-  return fromRuns(best, runs);
-}
-
-function fromRuns(kind: ContainerKind, runs: Array<[number, number]>): Container {
-  if (kind === "bitmap") return BitmapContainer.fromRuns(runs);
-  if (kind === "run") return new RunContainer(runs.map((r) => r[0]), runs.map((r) => r[1]));
-  const values: number[] = [];
-  for (const [start, end] of runs) for (let v = start; v <= end; v++) values.push(v);
-  return new ArrayContainer(values);
-}
-
-export function decodeContainer(kind: ContainerKind, bytes: Uint8Array): Container {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (kind === "array") return new ArrayContainer(Array.from({ length: bytes.byteLength / 2 }, (_, i) => view.getUint16(i * 2, true)));
-  if (kind === "bitmap") {
-    if (bytes.byteLength !== BITMAP_BYTES) throw new RangeError("bitmap container must be 8 KiB");
-    return new BitmapContainer(Uint32Array.from({ length: BITMAP_BYTES / 4 }, (_, i) => view.getUint32(i * 4, true)));
-  }
-  const n = view.getUint16(0, true);
-  if (bytes.byteLength !== 2 + n * 4) throw new RangeError("run container length mismatch");
-  const starts = Array.from({ length: n }, (_, i) => view.getUint16(2 + i * 4, true));
-  return new RunContainer(starts, starts.map((s, i) => s + view.getUint16(4 + i * 4, true)));
 }
 
 function popcount(w: number): number {

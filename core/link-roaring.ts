@@ -1,5 +1,6 @@
 import { BLOCK_SIZE, BLOCKS_PER_SHARD } from "./link-layout";
-import { optimize, RunContainer, type Container } from "./link-roaring-container";
+import { RunContainer, type Container } from "./link-roaring-container";
+import { optimize } from "./link-roaring-codec";
 
 /** A block's container as it is stored, already in its smallest layout. */
 export interface BlockState {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../core/errors";
-import { MAX_SHARDS, shardName, shardOf } from "../core/link-layout";
+import { MAX_SHARDS, SEQ_LIMIT, shardName, shardOf } from "../core/link-layout";
 import type { LinkAllocator } from "./link-allocator";
 
 type Namespace = DurableObjectNamespace<LinkAllocator>;
@@ -34,7 +34,8 @@ export function allocatorFor(ns: Namespace) {
     }
   };
   return {
-    isAllocated: (seq: number) => call(seq, (s) => s.isAllocated(seq)),
+    // Link-space values no shard can hand out are answered here: decoded links reach the whole space.
+    isAllocated: async (seq: number) => (Number.isSafeInteger(seq) && seq >= 0 && seq < SEQ_LIMIT ? call(seq, (s) => s.isAllocated(seq)) : false),
     commit: (seq: number) => call(seq, (s) => s.commit(seq)),
     release: (seq: number) => call(seq, (s) => s.release(seq)),
   };

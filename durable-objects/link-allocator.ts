@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { composeSeq, MAX_SHARDS, splitSeq } from "../core/link-layout";
+import { composeSeq, MAX_SHARDS, SEQ_LIMIT, splitSeq } from "../core/link-layout";
 import { ShardBitmap } from "../core/link-roaring";
 import { LinkStore } from "./link-store";
 
@@ -102,7 +102,9 @@ export class LinkAllocator extends DurableObject<Env> {
 
   /** True for ids handed out (in flight or committed) and not released. Answered from memory. */
   isAllocated(seq: number): boolean {
-    const { shard, block, offset } = splitSeq(parse(Seq, seq));
+    const n = parse(Seq, seq);
+    if (n >= SEQ_LIMIT) return false;
+    const { shard, block, offset } = splitSeq(n);
     return shard === this.shard && this.bitmap.has(block, offset);
   }
 

@@ -1,5 +1,6 @@
 import { composeSeq } from "../core/link-layout";
-import { BitmapContainer, decodeContainer, optimize, type ContainerKind } from "../core/link-roaring-container";
+import { BitmapContainer, type ContainerKind } from "../core/link-roaring-container";
+import { decodeContainer, optimize } from "../core/link-roaring-codec";
 import type { BlockState } from "../core/link-roaring";
 
 /**

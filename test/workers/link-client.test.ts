@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "./env";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors";
+import { ID_SPACE } from "../../core/link-codec";
 import { shardOf } from "../../core/link-layout";
 import { allocatorFor, linkAllocator, shardCount } from "../../durable-objects/client";
 import type { LinkAllocator } from "../../durable-objects/link-allocator";
@@ -85,6 +86,7 @@ describe("the allocator client", () => {
     expect(await byId.isAllocated(ids[0]!)).toBe(true);
     expect(await byId.isAllocated(ids[1]!)).toBe(false);
     await byId.release(ids[2]!);
+    expect(await byId.isAllocated(ID_SPACE - 1)).toBe(false); // a decodable link no shard can issue
     const broken = allocatorFor(withBrokenShards([`shard-${shardOf(ids[0]!)}`]));
     await expect(broken.isAllocated(ids[0]!)).rejects.toMatchObject({ code: "unavailable" });
   });
