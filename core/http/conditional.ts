@@ -14,6 +14,18 @@ export function notModifiedSince(header: string | null, lastModified: Date): boo
   return Number.isFinite(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
+/**
+ * True when a `Range` may be honoured under `If-Range` (RFC 9110 13.1.5): no `If-Range`, or one that
+ * matches the current representation by strong comparison (an entity tag) or exactly (a date).
+ * Otherwise the client's partial copy is stale and it gets the whole body.
+ */
+export function ifRangeAllows(header: string | null, etag: string, lastModified: string | null): boolean {
+  if (header === null) return true;
+  const value = header.trim();
+  if (value.startsWith('"') || value.startsWith("W/")) return !value.startsWith("W/") && value === etag;
+  return lastModified !== null && value === lastModified;
+}
+
 export type RangeResult = { kind: "none" } | { kind: "range"; start: number; end: number } | { kind: "unsatisfiable" };
 
 /**

@@ -87,7 +87,7 @@ describe("upload → queue → resize → serve", () => {
   it("answers unknown ids, widths and extensions with JSON errors", async () => {
     for (const [url, status] of [
       ["/i/zzzzzzz", 404],
-      ["/i/not-an-id", 404],
+      ["/i/not-an-id", 400],
       [`/i/${id}/333`, 404],
       [`/i/${id}/2048`, 404],
       [`/i/${id}/800.gif`, 400],

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ifNoneMatchHits, notModifiedSince, parseRange } from "../../core/http/conditional";
-import { negotiateFormat } from "../../core/http/negotiate";
+import { ifNoneMatchHits, ifRangeAllows, notModifiedSince, parseRange } from "../../core/http/conditional";
 
 describe("If-None-Match", () => {
   const etag = '"abc123"';
@@ -40,12 +39,18 @@ describe("Range", () => {
   });
 });
 
-describe("format negotiation", () => {
-  it("serves WebP only to clients that list it", () => {
-    expect(negotiateFormat("image/avif,image/webp,*/*", ["webp", "jpeg"])).toBe("webp");
-    expect(negotiateFormat("*/*", ["webp", "jpeg"])).toBe("jpeg");
-    expect(negotiateFormat(null, ["webp", "png"])).toBe("png");
-    expect(negotiateFormat("image/webp;q=0, image/*", ["webp", "jpeg"])).toBe("jpeg");
-    expect(negotiateFormat("image/webp", ["jpeg"])).toBe("jpeg");
+describe("If-Range", () => {
+  const etag = '"abc123"';
+  const lm = "Thu, 01 Jan 2026 00:00:00 GMT";
+  it("honours a Range only for the current representation", () => {
+    expect(ifRangeAllows(null, etag, lm)).toBe(true);
+    expect(ifRangeAllows('"abc123"', etag, lm)).toBe(true);
+    expect(ifRangeAllows(lm, etag, lm)).toBe(true);
+  });
+  it("sends the whole body for a stale or weak validator", () => {
+    expect(ifRangeAllows('"old"', etag, lm)).toBe(false);
+    expect(ifRangeAllows('W/"abc123"', etag, lm)).toBe(false);
+    expect(ifRangeAllows("Wed, 31 Dec 2025 00:00:00 GMT", etag, lm)).toBe(false);
+    expect(ifRangeAllows(lm, etag, null)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
 import { app } from "./app";
+import type { ServeEnv } from "./env";
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Cloudflare.ServeEnv>;
+export default { fetch: app.fetch } satisfies ExportedHandler<ServeEnv>;

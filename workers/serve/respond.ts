@@ -1,43 +1,52 @@
-import { ifNoneMatchHits, notModifiedSince, parseRange } from "../../core/http/conditional";
+import { ifNoneMatchHits, ifRangeAllows, notModifiedSince, parseRange } from "../../core/http/conditional";
 
-/** Headers that a 304 repeats from the full answer (RFC 9110 15.4.5). */
-const KEPT_ON_304 = ["cache-control", "etag", "last-modified", "vary", "content-location", "expires"];
+/** Headers that a 304 repeats from the full answer (RFC 9110 15.4.5), plus our own diagnostics. */
+const KEPT_ON_304 = ["cache-control", "etag", "last-modified", "vary", "content-location", "expires", "cache-tag", "x-cache"];
+
+export type CacheStatus = "HIT" | "MISS";
 
 /**
- * Turns the full, cacheable answer for a variant into the answer this request gets: `304` for a
- * matching validator, `206`/`416` for a single byte range, no body for `HEAD`. The cache always
- * holds the full `200`, so every client sees the same rules on a hit and on a miss.
+ * Turns the full, cacheable `200` for a variant into the answer this request gets: `304` for a
+ * matching validator, `206`/`416` for a single byte range, the body streamed through otherwise
+ * (`HEAD` bodies are dropped by the router). The cache always holds the full `200`, so a hit and a
+ * miss follow the same rules.
  */
-export async function answer(req: Request, full: Response): Promise<Response> {
-  const etag = full.headers.get("etag") ?? "";
-  const lastModified = full.headers.get("last-modified");
+export async function answer(req: Request, full: Response, cache: CacheStatus): Promise<Response> {
+  const headers = new Headers(full.headers);
+  headers.set("x-cache", cache);
+  const etag = headers.get("etag") ?? "";
+  const lastModified = headers.get("last-modified");
+
+  // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
   const inm = req.headers.get("if-none-match");
-  const notModified =
-    inm !== null ? ifNoneMatchHits(inm, etag) : lastModified !== null && notModifiedSince(req.headers.get("if-modified-since"), new Date(lastModified));
+  const notModified = inm !== null ? ifNoneMatchHits(inm, etag) : lastModified !== null && notModifiedSince(req.headers.get("if-modified-since"), new Date(lastModified));
   if (notModified) {
-    const headers = new Headers();
-    for (const [k, v] of full.headers) if (KEPT_ON_304.includes(k) || k.startsWith("x-")) headers.set(k, v);
-    return new Response(null, { status: 304, headers });
+    await full.body?.cancel();
+    const kept = new Headers();
+    for (const name of KEPT_ON_304) {
+      const value = headers.get(name);
+      if (value !== null) kept.set(name, value);
+    }
+    return new Response(null, { status: 304, headers: kept });
   }
 
+  const rangeHeader = req.headers.get("range");
+  if (rangeHeader === null || !ifRangeAllows(req.headers.get("if-range"), etag, lastModified)) {
+    return new Response(full.body, { status: 200, headers });
+  }
   const body = new Uint8Array(await full.arrayBuffer());
-  const headers = new Headers(full.headers);
-  headers.set("accept-ranges", "bytes");
-  const ifRange = req.headers.get("if-range");
-  const range = ifRange === null || ifRange === etag ? parseRange(req.headers.get("range"), body.byteLength) : ({ kind: "none" } as const);
-  const isHead = req.method === "HEAD";
-
+  const range = parseRange(rangeHeader, body.byteLength);
   if (range.kind === "unsatisfiable") {
-    headers.set("content-range", `bytes */${body.byteLength}`);
-    headers.delete("content-length");
-    return new Response(null, { status: 416, headers });
+    // Not the image and not cacheable: only what the client needs to ask again (RFC 9110 15.5.17).
+    const refused = { "content-range": `bytes */${body.byteLength}`, "accept-ranges": "bytes", "cache-control": "no-store", "x-cache": cache };
+    return new Response(null, { status: 416, headers: refused });
   }
   if (range.kind === "range") {
     const part = body.subarray(range.start, range.end + 1);
     headers.set("content-range", `bytes ${range.start}-${range.end}/${body.byteLength}`);
     headers.set("content-length", String(part.byteLength));
-    return new Response(isHead ? null : part, { status: 206, headers });
+    return new Response(part, { status: 206, headers });
   }
-  headers.set("content-length", String(body.byteLength));
-  return new Response(isHead ? null : body, { status: 200, headers });
+  // Several ranges or a malformed header: the RFC lets us ignore it and send everything.
+  return new Response(body, { status: 200, headers });
 }

@@ -68,6 +68,6 @@ export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
     await c.env.BUCKET.delete([...keys]);
     await drizzle(c.env.DB).delete(images).where(eq(images.id, id));
     const origin = new URL(c.req.url).origin;
-    await Promise.all(allCacheKeys(origin, id, variants.map((v) => v.width)).map((k) => caches.default.delete(k)));
+    await Promise.all(allCacheKeys(origin, id, variants).map((k) => caches.default.delete(k)));
     return c.body(null, 204);
   });
