@@ -1,0 +1,91 @@
+// Deterministic, photo-like test images for the resize benchmark, made with sharp and cached in the
+// system temp folder: smooth shading, soft shapes with hard edges, and fine sensor-like grain.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+
+const CACHE = path.join(os.tmpdir(), "img-host-resize-bench-v1");
+
+/** RGB (or RGBA) pixels: separable waves, a few discs, and xorshift grain; `seed` varies them. */
+function photoPixels(width, height, channels, seed) {
+  const px = Buffer.alloc(width * height * channels);
+  const col = new Float32Array(width);
+  const row = new Float32Array(height);
+  for (let x = 0; x < width; x++) col[x] = 40 * Math.sin((x / width) * 7.1 + seed) + 25 * Math.sin((x / width) * 53 + seed * 2);
+  for (let y = 0; y < height; y++) row[y] = 50 * Math.cos((y / height) * 5.3 + seed) + 20 * Math.sin((y / height) * 71);
+  const discs = Array.from({ length: 9 }, (_, i) => ({
+    cx: width * ((0.13 + i * 0.37 + seed * 0.1) % 1),
+    cy: height * ((0.21 + i * 0.53) % 1),
+    r: Math.min(width, height) * (0.05 + (i % 4) * 0.04),
+    tint: [(i * 67) % 255, (i * 131) % 255, (i * 29) % 255],
+  }));
+  let s = 0x9e3779b9 ^ seed;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const base = 128 + col[x] + row[y];
+      let tint = null;
+      for (const d of discs) {
+        const dx = x - d.cx, dy = y - d.cy;
+        if (dx * dx + dy * dy < d.r * d.r) tint = d.tint;
+      }
+      s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+      const grain = ((s & 15) - 7.5) * 0.8;
+      const i = (y * width + x) * channels;
+      px[i] = tint ? (tint[0] + base) / 2 + grain : base + grain;
+      px[i + 1] = tint ? (tint[1] + base) / 2 + grain : base * 0.9 + 20 + grain;
+      px[i + 2] = tint ? (tint[2] + base) / 2 + grain : 200 - base * 0.6 + grain;
+      if (channels === 4) px[i + 3] = 255;
+    }
+  }
+  return px;
+}
+
+async function cached(name, make) {
+  const file = path.join(CACHE, name);
+  try {
+    return await readFile(file);
+  } catch {
+    await mkdir(CACHE, { recursive: true });
+    const bytes = await make();
+    await writeFile(file, bytes);
+    return bytes;
+  }
+}
+
+function jpeg(width, height, seed) {
+  return sharp(photoPixels(width, height, 3, seed), { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+}
+
+async function animatedGif(width, height, frames) {
+  const pngs = [];
+  for (let k = 0; k < frames; k++) {
+    pngs.push(await sharp(photoPixels(width, height, 3, k + 1), { raw: { width, height, channels: 3 } }).png().toBuffer());
+  }
+  return sharp(pngs, { join: { animated: true } }).gif({ loop: 0, delay: 100 }).toBuffer();
+}
+
+/** The benchmark's generated set: name, bytes and what it stands for. */
+export async function generatedImages() {
+  return [
+    { name: "jpeg-1mp", note: "1224x816 baseline JPEG q90", bytes: await cached("1mp.jpg", () => jpeg(1224, 816, 1)) },
+    { name: "jpeg-4.5mp", note: "2592x1728 baseline JPEG q90", bytes: await cached("4.5mp.jpg", () => jpeg(2592, 1728, 2)) },
+    { name: "jpeg-18mp", note: "5184x3456 baseline JPEG q90", bytes: await cached("18mp.jpg", () => jpeg(5184, 3456, 3)) },
+    { name: "jpeg-72mp", note: "10315x7049 baseline JPEG q90", bytes: await cached("72mp.jpg", () => jpeg(10315, 7049, 4)) },
+    {
+      name: "jpeg-24mp-progressive",
+      note: "6000x4000 progressive JPEG q90",
+      bytes: await cached("24mp-progressive.jpg", () =>
+        sharp(photoPixels(6000, 4000, 3, 5), { raw: { width: 6000, height: 4000, channels: 3 } }).jpeg({ quality: 90, progressive: true }).toBuffer(),
+      ),
+    },
+    {
+      name: "png-24mp",
+      note: "6000x4000 RGB PNG",
+      bytes: await cached("24mp.png", () => sharp(photoPixels(6000, 4000, 3, 6), { raw: { width: 6000, height: 4000, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer()),
+    },
+    { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animatedGif(800, 600, 12)) },
+  ];
+}
+
+export { photoPixels };
