@@ -28,7 +28,7 @@ export const app = new Hono<{ Bindings: ServeEnv }>()
     if (hit) return answer(c.req.raw, hit, "HIT");
     return fromOrigin(c, id, req, accepted, key);
   })
-  .all("/i/*", () => {
+  .on(["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], ["/i/:id", "/i/:id/:spec"], () => {
     throw new AppError("method_not_allowed", "images are read with GET or HEAD", { headers: { Allow: "GET, HEAD" } });
   })
   .notFound(notFound)

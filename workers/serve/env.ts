@@ -1,5 +1,5 @@
 import { createLinkCodec, type LinkCodec } from "../../core/link-codec";
-import { linkAllocator } from "../../durable-objects/client";
+import { allocatorFor } from "../../durable-objects/client";
 import type { LinkAllocator } from "../../durable-objects/link-allocator";
 import type { AllocatorCheck } from "./issued";
 
@@ -13,22 +13,15 @@ interface Gate {
 const gates = new WeakMap<object, Gate>();
 
 /**
- * The codec and allocator check for this isolate's env, built once. Either may be missing: no
- * `LINKS` binding or secret (a deploy without them), or an allocator client without `isAllocated`.
- * Then the serve path reads the row, as it would if the allocator were down.
+ * The codec and allocator check for this isolate's env, built once. Both are missing when the deploy
+ * has no `LINKS` binding or no usable `LINK_SECRET`: the serve path then reads the row, as it does
+ * when the allocator is down.
  */
 export function allocatorGate(env: ServeEnv): Gate {
   let gate = gates.get(env);
   if (!gate) {
-    gate = {};
-    if (env.LINKS && env.LINK_SECRET && env.LINK_SECRET.length >= 16) {
-      gate.codec = createLinkCodec(env.LINK_SECRET);
-      const client: object = linkAllocator(env.LINKS);
-      if ("isAllocated" in client && typeof client.isAllocated === "function") {
-        const isAllocated = client.isAllocated as AllocatorCheck["isAllocated"];
-        gate.check = { isAllocated: (seq) => isAllocated.call(client, seq) };
-      }
-    }
+    const usable = env.LINKS !== undefined && typeof env.LINK_SECRET === "string" && env.LINK_SECRET.length >= 16;
+    gate = usable ? { codec: createLinkCodec(env.LINK_SECRET), check: allocatorFor(env.LINKS!) } : {};
     gates.set(env, gate);
   }
   return gate;

@@ -18,6 +18,7 @@ type C = Context<{ Bindings: ServeEnv }>;
 export const NOT_FOUND_TTL = 60;
 /** Still processing: variants appear within seconds, so the `202` is reused for about one poll interval. */
 export const PROCESSING_TTL = 2;
+const STATUS_HEADER = "x-origin-status";
 
 /**
  * A cache miss for a variant key: the short-lived status answer if one is cached, else the
@@ -67,19 +68,28 @@ function processing(id: string, status: string): Response {
   return Response.json(body, { status: 202, headers: { "Cache-Control": `public, max-age=${PROCESSING_TTL}`, "Retry-After": String(PROCESSING_TTL) } });
 }
 
+/**
+ * Keeps a status answer under the image's status key. The Cache API stores only statuses HTTP calls
+ * cacheable (a `202` is not), so the entry is a `200` carrying the real status in a header, restored
+ * on the way out.
+ */
 function remember(c: C, statusKey: string, res: Response): Response {
-  c.executionCtx.waitUntil(caches.default.put(statusKey, res.clone()));
+  const entry = new Response(res.clone().body, { status: 200, headers: res.headers });
+  entry.headers.set(STATUS_HEADER, String(res.status));
+  c.executionCtx.waitUntil(caches.default.put(statusKey, entry));
   res.headers.set("x-cache", "MISS");
   return res;
 }
 
 /** A cached status answer, with this request's id in its error body rather than the first one's. */
 async function restamp(c: C, cached: Response): Promise<Response> {
+  const status = Number(cached.headers.get(STATUS_HEADER));
   const headers = new Headers(cached.headers);
+  headers.delete(STATUS_HEADER);
   headers.set("x-cache", "HIT");
-  if (cached.status !== 404) return new Response(cached.body, { status: cached.status, headers });
+  if (status !== 404) return new Response(cached.body, { status, headers });
   const body = (await cached.json()) as { error: { request_id: string } };
   body.error.request_id = requestId(c);
   headers.delete("content-length");
-  return new Response(JSON.stringify(body), { status: 404, headers });
+  return new Response(JSON.stringify(body), { status, headers });
 }
