@@ -33,7 +33,6 @@ export interface PageGlobals {
   localStorage: { getItem(key: string): string | null };
   navigator: { clipboard: { readText(): Promise<string> } };
 }
-export const pageGlobals = () => globalThis as unknown as PageGlobals;
 
 /** A DataTransfer holding the files, built inside the page (files can also be made there, e.g. a huge one). */
 export async function dataTransfer(page: Page, files: TestFile[], extra: { name: string; type: string; bytes: number }[] = []) {

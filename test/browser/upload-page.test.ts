@@ -1,10 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Page, Route } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestSystem, type TestSystem } from "../e2e/system";
+import { CORPUS, startTestSystem, type TestSystem } from "../e2e/system";
 import { launchChromium } from "./chromium";
-import { card, corpusFile, dropFiles, fetchImage, madeUpFile, pageGlobals, pasteFiles, waitState } from "./helpers";
+import { card, corpusFile, dataTransfer, dropFiles, fetchImage, pasteFiles, waitState, type PageGlobals } from "./helpers";
 
 const OUTPUT = path.resolve(import.meta.dirname, "../../test-output");
 const PHOTOS = ["FreshFlower.jpg", "GreenMeadow.jpg", "LadyBird.jpg", "RainDrops.jpg", "Storm.jpg"];
@@ -35,11 +35,6 @@ async function links(item: ReturnType<typeof card>) {
     markdown: await item.getByRole("textbox", { name: "Markdown" }).inputValue(),
     html: await item.getByRole("textbox", { name: "HTML" }).inputValue(),
   };
-}
-
-/** The file name inside a multipart upload the page sends. */
-function uploadedName(route: Route) {
-  return /filename="([^"]*)"/.exec(route.request().postDataBuffer()?.toString("latin1") ?? "")?.[1] ?? "";
 }
 
 describe("the upload page in Chromium", () => {
@@ -93,6 +88,122 @@ describe("the upload page in Chromium", () => {
       expect(await thumb.getAttribute("src")).toBe(`${url}/500`);
       await expect.poll(() => thumb.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(500);
     }
+  });
+
+  it("copies the direct link, Markdown and HTML with one click each", async () => {
+    const item = card(page, "GreenMeadow.jpg");
+    const expected = await links(item);
+    const clipboard = () => page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText());
+    for (const [what, value] of [["direct link", expected.url], ["Markdown", expected.markdown], ["HTML code", expected.html]] as const) {
+      const button = item.getByRole("button", { name: `Copy ${what} of GreenMeadow.jpg` });
+      await button.click();
+      await expect.poll(clipboard).toBe(value);
+      await expect(button.textContent()).resolves.toBe("Copied");
+      await expect.poll(() => page.locator("#live").textContent()).toContain(`of GreenMeadow.jpg copied.`);
+    }
+  });
+
+  it("opens the file picker from the keyboard and uploads what is picked", async () => {
+    // From a fresh load, where keyboard navigation starts at the top.
+    await page.goto(sys.url + "/");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe("Skip to your uploads");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    const pick = page.getByRole("button", { name: "Choose images" });
+    await expect(pick.evaluate((b) => b === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)).resolves.toBe(true);
+    // The focus ring is visible.
+    await expect(pick.evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }).getComputedStyle(b).outlineStyle)).resolves.toBe("solid");
+    const chooser = page.waitForEvent("filechooser");
+    await page.keyboard.press("Enter");
+    await (await chooser).setFiles([path.join(CORPUS, "webp-still/vnc-l.webp"), path.join(CORPUS, "animated/anim-gr.gif")]);
+    for (const name of ["vnc-l.webp", "anim-gr.gif"]) await waitState(card(page, name), "ready");
+    const small = await fetchImage((await links(card(page, "vnc-l.webp"))).url);
+    // Never upscaled: a 256 px image is served at 256 px.
+    expect(small).toMatchObject({ status: 200, width: 256 });
+  });
+
+  it("uploads an image pasted from the clipboard", async () => {
+    await pasteFiles(page, [await corpusFile("pngsuite/basn2c08.png", "image.png")]);
+    const item = card(page, /^Pasted \d{4}-\d\d-\d\d \d\d-\d\d-\d\d\.png$/);
+    await waitState(item, "ready");
+    expect(await fetchImage((await links(item)).url)).toMatchObject({ status: 200, width: 32, height: 32 });
+  });
+
+  it("deletes an image after a confirming second click: its link stops working and the history forgets it", async () => {
+    const item = card(page, "LadyBird.jpg");
+    const { url } = await links(item);
+    const id = url.split("/").pop() ?? "";
+    await item.getByRole("button", { name: "Delete LadyBird.jpg" }).click();
+    await item.getByRole("button", { name: /^Confirm delete of LadyBird.jpg/ }).click();
+    await expect.poll(() => item.count()).toBe(0);
+    expect((await fetch(`${sys.url}/api/images/${id}`)).status).toBe(404);
+    expect((await fetch(url)).status).toBe(404);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.getItem("img-host.uploads.v1"))).not.toContain(id);
+    await expect.poll(() => page.locator("#live").textContent()).toContain("LadyBird.jpg deleted.");
+  });
+
+  it("keeps the history, with links and delete tokens, across a reload", async () => {
+    const before = await page.locator("#uploads > li h3").allTextContents();
+    const urls = await Promise.all(before.map(async (name) => (await links(card(page, name))).url));
+    await page.reload();
+    await expect(page.locator("#uploads > li h3").allTextContents()).resolves.toEqual(before);
+    for (const [i, name] of before.entries()) {
+      const item = card(page, name);
+      await waitState(item, "ready");
+      expect((await links(item)).url).toBe(urls[i]);
+      await expect.poll(() => item.locator("img").evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    }
+  });
+
+  it("works with the keyboard alone: copy, then delete with Enter twice, focus moving on", async () => {
+    const item = card(page, "Storm.jpg");
+    const { url } = await links(item);
+    await item.getByRole("textbox", { name: "Direct link" }).focus();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText())).toBe(url);
+    // Markdown field, its Copy, HTML field, its Copy, Open, Delete.
+    for (let i = 0; i < 6; i++) await page.keyboard.press("Tab");
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }).document.activeElement.getAttribute("aria-label"));
+    await expect(focused()).resolves.toBe("Delete Storm.jpg");
+    await page.keyboard.press("Enter");
+    await expect(focused()).resolves.toMatch(/^Confirm delete of Storm.jpg/);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => item.count()).toBe(0);
+    // Focus lands on the next card's first button rather than being lost.
+    await expect(focused()).resolves.toMatch(/^(Cancel|Copy|Delete|Dismiss|Retry).* of |^Delete /);
+  });
+
+  it("looks right in light, dark and on a narrow phone screen (screenshots in test-output/)", async () => {
+    // Colours ease over 150 ms when the scheme flips; shoot after that.
+    const settle = () => page.waitForTimeout(300);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: "light" });
+    await settle();
     await page.screenshot({ path: path.join(OUTPUT, "upload-page-light.png"), fullPage: true });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await settle();
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page-dark.png"), fullPage: true });
+    const dt = await dataTransfer(page, [await corpusFile("photos/FreshFlower.jpg")]);
+    await page.dispatchEvent("main", "dragenter", { dataTransfer: dt });
+    await settle();
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page-dragging.png") });
+    await page.dispatchEvent("main", "dragleave", { dataTransfer: dt });
+    await expect(page.locator("#overlay").isVisible()).resolves.toBe(false);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "light" });
+    await settle();
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page-narrow.png"), fullPage: true });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await settle();
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page-narrow-dark.png"), fullPage: false });
+    // Nothing sticks out sideways on a phone.
+    const overflow = await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return d.scrollWidth - d.clientWidth;
+    });
+    expect(overflow).toBe(0);
+    expect(consoleErrors).toEqual([]);
   });
 });

@@ -75,7 +75,7 @@ main { flex: 1; width: 100%; max-width: 54rem; margin: 0 auto; padding: 0 1.25re
 
 .btn { display: inline-flex; align-items: center; justify-content: center; gap: 0.35rem; min-height: 2.25rem; padding: 0.4rem 0.85rem; font: inherit; font-size: 0.9rem; font-weight: 550; color: var(--text); background: var(--surface); border: 1px solid var(--border); border-radius: 9px; cursor: pointer; text-decoration: none; white-space: nowrap; }
 .btn:hover { background: var(--surface-2); }
-.btn:disabled { opacity: 0.6; cursor: progress; }
+.btn[aria-disabled="true"] { opacity: 0.6; cursor: progress; }
 .btn.primary { color: var(--on-accent); background: var(--accent); border-color: var(--accent); }
 .btn.primary:hover { background: var(--accent-hover); border-color: var(--accent-hover); }
 #pick { min-height: 2.75rem; padding: 0.55rem 1.4rem; font-size: 1rem; }
@@ -114,7 +114,7 @@ progress:indeterminate::-webkit-progress-bar { background: transparent; }
 @keyframes slide { to { background-position: -200% 0; } }
 @media (prefers-reduced-motion: reduce) { progress:indeterminate { animation: none; } .drop, progress::-webkit-progress-value { transition: none; } }
 
-.message { margin: 0; color: var(--danger); font-weight: 550; }
+.message { margin: 0; font-weight: 550; }
 .detail { margin: 0; color: var(--muted); font-size: 0.8rem; overflow-wrap: anywhere; }
 .message:empty, .detail:empty, .links:empty, .actions:empty { display: none; }
 .links { display: grid; gap: 0.4rem; }

@@ -64,6 +64,7 @@ async function copy(field, copyButton, what, name) {
 function deleteButton(item) {
   const label = "Delete " + item.name;
   const b = button("Delete", label, () => {
+    if (b.getAttribute("aria-disabled") === "true") return;
     if (!b.classList.contains("armed")) {
       b.classList.add("armed");
       b.textContent = "Confirm delete";
@@ -77,6 +78,7 @@ function deleteButton(item) {
   }, "danger");
   let timer = 0;
   const disarm = () => {
+    if (b.getAttribute("aria-disabled") === "true") return;
     b.classList.remove("armed");
     b.textContent = "Delete";
     b.setAttribute("aria-label", label);
@@ -93,7 +95,8 @@ async function destroy(item, b) {
   const saved = item.saved;
   if (!saved) return forget(item);
   clearTimeout(item.timer);
-  b.disabled = true;
+  // aria-disabled rather than disabled: a disabled button drops keyboard focus, which forget() hands on.
+  b.setAttribute("aria-disabled", "true");
   b.textContent = "Deleting…";
   let res = null;
   try {
@@ -105,7 +108,7 @@ async function destroy(item, b) {
     announce(item.name + " deleted.");
     return forget(item);
   }
-  b.disabled = false;
+  b.removeAttribute("aria-disabled");
   b.classList.remove("armed");
   b.textContent = "Delete";
   /** @type {any} */

@@ -26,9 +26,10 @@ let serial = 0;
 /**
  * @param {File | null} file
  * @param {Saved | null} saved
+ * @param {number} order
  * @returns {Item}
  */
-function newItem(file, saved) {
+function newItem(file, saved, order) {
   const key = "up" + ++serial;
   const name = file ? file.name || "unnamed" : saved ? saved.name : "unnamed";
   const size = file ? file.size : saved ? saved.size : 0;
@@ -61,7 +62,7 @@ function newItem(file, saved) {
   ]);
   const card = { root, img, preview, meta, bar, status, message, detail, links, actions, drawn: "" };
   /** @type {Item} */
-  const item = { key, file, name, size, state: "new", attempts: 0, xhr: null, timer: 0, retryAt: 0, saved, code: "", detail: "", retryable: false, card };
+  const item = { key, file, name, size, state: "new", attempts: 0, xhr: null, timer: 0, retryAt: 0, saved, code: "", detail: "", retryable: false, order, card };
   items.set(key, item);
   return item;
 }
@@ -104,7 +105,7 @@ function show(item) {
   const failed = item.state === "error" || item.state === "gone";
   card.message.textContent = failed ? errorText(item.code) : "";
   card.message.setAttribute("role", failed ? "alert" : "none");
-  card.detail.textContent = failed && item.detail ? "Server says: " + item.detail : "";
+  card.detail.textContent = failed ? item.detail : "";
   if (saved && saved.width) card.meta.textContent = formatBytes(item.size) + " · " + saved.width + " × " + saved.height;
   if (item.state === "ready" && saved && saved.thumb && card.img.getAttribute("src") !== saved.thumb) {
     card.img.src = saved.thumb;

@@ -23,6 +23,7 @@ const HISTORY_MAX = 500;
  * @property {string} [thumb]    the smallest variant's URL once ready
  * @property {string} [error]
  * @property {string} created
+ * @property {number} [order]    where its card stands: later batches first, each batch in the order given
  */
 
 /** @param {unknown} value @returns {value is Saved} */
@@ -33,11 +34,11 @@ function isSaved(value) {
 }
 
 const historyStore = {
-  /** @returns {Saved[]} newest first */
+  /** @returns {Saved[]} in the order the cards stand */
   load() {
     try {
       const parsed = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
-      return Array.isArray(parsed) ? parsed.filter(isSaved) : [];
+      return Array.isArray(parsed) ? parsed.filter(isSaved).sort((a, b) => (b.order || 0) - (a.order || 0)) : [];
     } catch {
       return [];
     }
@@ -52,13 +53,11 @@ const historyStore = {
     }
   },
 
-  /** Adds an entry at the top, or updates it in place. @param {Saved} entry */
+  /** Adds an entry, or updates it in place. @param {Saved} entry */
   put(entry) {
-    const all = historyStore.load();
-    const at = all.findIndex((e) => e.id === entry.id);
-    if (at >= 0) all[at] = entry;
-    else all.unshift(entry);
-    historyStore.store(all);
+    const all = historyStore.load().filter((e) => e.id !== entry.id);
+    all.push(entry);
+    historyStore.store(all.sort((a, b) => (b.order || 0) - (a.order || 0)));
   },
 
   /** @param {string} id */

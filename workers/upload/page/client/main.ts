@@ -26,7 +26,9 @@ function precheck(file) {
 
 /** @param {Iterable<File>} files */
 function addFiles(files) {
-  const added = [...files].map((file) => newItem(file, null));
+  // Later batches go first; within a batch, files keep the order they were given in.
+  const batch = Date.now() * 1000;
+  const added = [...files].map((file, i) => newItem(file, null, batch - i));
   if (added.length === 0) return;
   list.prepend(...added.map((item) => item.card.root));
   updateEmpty();
@@ -35,7 +37,8 @@ function addFiles(files) {
     const file = /** @type {File} */ (item.file);
     const code = precheck(file);
     if (code) {
-      fail(item, code, file.type && code === "unsupported_media_type" ? "this file is " + file.type : "", false);
+      const why = code === "unsupported_media_type" ? "its type is " + file.type : code === "payload_too_large" ? "it is " + formatBytes(file.size) : "";
+      fail(item, code, why ? "Checked in this browser: " + why + "." : "", false);
     } else {
       sending++;
       enqueue(item);
@@ -121,14 +124,14 @@ fetch("/api/config")
   });
 
 for (const saved of historyStore.load()) {
-  const item = newItem(null, saved);
+  const item = newItem(null, saved, saved.order || 0);
   list.append(item.card.root);
   if (saved.status === "ready") {
     item.state = "ready";
   } else if (saved.status === "failed") {
     item.state = "error";
     item.code = "processing_failed";
-    item.detail = saved.error || "";
+    item.detail = saved.error ? "Server says: " + saved.error : "";
   } else {
     item.state = "processing";
     poll(item, 0);

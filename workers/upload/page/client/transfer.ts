@@ -20,6 +20,7 @@ export const TRANSFER_JS = String.raw`
  * @property {string} code             the error code behind state "error" or "waiting"
  * @property {string} detail           the server's own message, shown small under ours
  * @property {boolean} retryable
+ * @property {number} order            see Saved.order
  * @property {Card} card
  */
 
@@ -111,6 +112,7 @@ function received(item, xhr) {
       width: body.width,
       height: body.height,
       created: body.created_at || new Date().toISOString(),
+      order: item.order,
     };
     historyStore.put(item.saved);
     item.state = "processing";
@@ -120,7 +122,8 @@ function received(item, xhr) {
     return;
   }
   const code = (body && body.error && typeof body.error.code === "string" && body.error.code) || codeForStatus(xhr.status);
-  const detail = (body && body.error && typeof body.error.message === "string" && body.error.message) || "";
+  const said = body && body.error && typeof body.error.message === "string" ? body.error.message : "";
+  const detail = said ? "Server says: " + said : "";
   if (code === "rate_limited" || code === "unavailable") transient(item, code, retryAfterSeconds(xhr.getResponseHeader("Retry-After")));
   else fail(item, code, detail, code === "server");
 }
@@ -198,7 +201,7 @@ function poll(item, delay) {
           const reason = typeof record.error === "string" ? record.error : "";
           saved.error = reason;
           historyStore.put(saved);
-          return fail(item, "processing_failed", reason, false);
+          return fail(item, "processing_failed", reason ? "Server says: " + reason : "", false);
         }
         if (record.status !== saved.status) {
           saved.status = record.status;
