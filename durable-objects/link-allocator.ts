@@ -27,9 +27,19 @@ export interface ShardStats {
   /** Stored size of the containers held in memory. */
   memoryBytes: number;
   pending: number;
+  reserved: number;
   /** The object's SQLite database, pages included. */
   storedBytes: number;
 }
+
+/** Ids reserved per write when single ids are asked for: one SQLite commit serves this many calls. */
+export const RESERVE = 64;
+/**
+ * A reservation older than this is returned unissued. An id's recorded time (the reconciler's clock) is
+ * its reservation's, so this bounds how much earlier than its real hand-out that time can be: far less
+ * than the reconciler's grace period.
+ */
+export const RESERVATION_TTL_MS = 60_000;
 
 /**
  * One shard of the link allocator. It owns every 256th block of the id space (see core/link-layout.ts),
@@ -40,11 +50,23 @@ export interface ShardStats {
  * so it is handed out again, lowest first). Every method is synchronous: Durable Object input gates run
  * one call at a time, and each call's SQLite writes commit together before its answer leaves (output
  * gate), so no two callers — nor an object restarted from storage — ever see the same free id.
+ *
+ * Throughput: a commit to storage costs far more than the call itself, so ids are reserved ahead in
+ * small batches — written as used and in flight *before* any of them is handed out — and single-id calls
+ * are then answered from memory. If the object restarts, reserved ids it never handed out stay recorded
+ * as in flight and the reconciler returns them after its grace period: never handed out twice.
  */
 export class LinkAllocator extends DurableObject<Env> {
   private readonly store: LinkStore;
   private bitmap = new ShardBitmap(0);
   private shard: number | undefined;
+  /**
+   * Reserved and not yet handed out, in hand-out order, and when the oldest of them was reserved. Memory
+   * only: after a restart they are plain in-flight ids, left to the reconciler.
+   */
+  private reserved: number[] = [];
+  private reservedSet = new Set<number>();
+  private reservedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,24 +77,51 @@ export class LinkAllocator extends DurableObject<Env> {
     });
   }
 
-  /** `count` fresh ids of this shard (default one), ascending. The first call pins the shard number. */
+  /** `count` fresh ids of this shard (default one). The first call pins the shard number. */
   allocate(request: AllocateRequest): number[] {
     const { shard, count } = parse(AllocateRequest, request);
-    return this.mutate(() => {
+    if (this.shard !== undefined && this.shard !== shard) throw new RangeError(`this object is shard ${this.shard}, not ${shard}`);
+    const stale = Date.now() - this.reservedAt > RESERVATION_TTL_MS;
+    if (this.shard === undefined || stale || this.reserved.length < count) this.reserve(shard, count, stale);
+    const out = this.reserved.splice(0, count);
+    for (const seq of out) this.reservedSet.delete(seq);
+    return out;
+  }
+
+  /** One transaction: return a stale reservation, then reserve enough for `count` (at least RESERVE). */
+  private reserve(shard: number, count: number, stale: boolean): void {
+    // Forgotten before the transaction: should it fail, they simply stay recorded as in flight.
+    const dropped = stale ? this.reserved : [];
+    if (stale) {
+      this.reserved = [];
+      this.reservedSet.clear();
+    }
+    const now = Date.now();
+    const fresh = this.mutate(() => {
       if (this.shard === undefined) {
         this.store.pinShard(shard);
         this.shard = shard;
-      } else if (this.shard !== shard) throw new RangeError(`this object is shard ${this.shard}, not ${shard}`);
-      const now = Date.now();
-      const out: number[] = [];
-      for (let i = 0; i < count; i++) {
+      }
+      for (const seq of dropped) {
+        const { block, offset } = splitSeq(seq);
+        this.store.takePending(seq);
+        this.bitmap.clear(block, offset);
+      }
+      const ids: number[] = [];
+      for (let i = Math.max(RESERVE, count - this.reserved.length); i > 0; i--) {
         const seq = composeSeq({ shard, ...this.bitmap.take() });
         this.store.addPending(seq, now);
-        out.push(seq);
+        ids.push(seq);
       }
       this.store.saveBlocks(this.bitmap.drain());
-      return out;
+      return ids;
     });
+    // Memory follows only once the reservation is stored.
+    if (this.reserved.length === 0) this.reservedAt = now;
+    for (const seq of fresh) {
+      this.reserved.push(seq);
+      this.reservedSet.add(seq);
+    }
   }
 
   /** Marks ids published: they will never be handed out again. */
@@ -103,7 +152,7 @@ export class LinkAllocator extends DurableObject<Env> {
   /** True for ids handed out (in flight or committed) and not released. Answered from memory. */
   isAllocated(seq: number): boolean {
     const n = parse(Seq, seq);
-    if (n >= SEQ_LIMIT) return false;
+    if (n >= SEQ_LIMIT || this.reservedSet.has(n)) return false;
     const { shard, block, offset } = splitSeq(n);
     return shard === this.shard && this.bitmap.has(block, offset);
   }
@@ -111,7 +160,9 @@ export class LinkAllocator extends DurableObject<Env> {
   /** Ids in flight (allocated, neither committed nor released) for at least `olderThanMs`, oldest first. */
   pending(olderThanMs = 0, limit = 100): number[] {
     const q = parse(PendingQuery, { olderThanMs, limit });
-    return this.store.pending(Date.now() - q.olderThanMs, q.limit);
+    // Reserved ids were never handed out: they are not in flight, and must not be settled.
+    const rows = this.store.pending(Date.now() - q.olderThanMs, q.limit + this.reserved.length);
+    return rows.filter((seq) => !this.reservedSet.has(seq)).slice(0, q.limit);
   }
 
   stats(): ShardStats {
@@ -121,7 +172,8 @@ export class LinkAllocator extends DurableObject<Env> {
       leasedBlocks: this.bitmap.leasedBlocks,
       openBlocks,
       memoryBytes: bytes,
-      pending: this.store.pendingCount(),
+      pending: this.store.pendingCount() - this.reserved.length,
+      reserved: this.reserved.length,
       storedBytes: this.ctx.storage.sql.databaseSize,
     };
   }
@@ -130,6 +182,7 @@ export class LinkAllocator extends DurableObject<Env> {
   private own(seq: number): { block: number; offset: number } {
     const { shard, block, offset } = splitSeq(seq);
     if (shard !== this.shard || block >= this.bitmap.leasedBlocks) throw new RangeError(`id ${seq} was not leased by this shard`);
+    if (this.reservedSet.has(seq)) throw new RangeError(`id ${seq} was not handed out yet`);
     return { block, offset };
   }
 

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "./env";
 import { describe, expect, it } from "vitest";
 import { composeSeq, splitSeq } from "../../core/link-layout";
-import { LinkAllocator } from "../../durable-objects/link-allocator";
+import { LinkAllocator, RESERVATION_TTL_MS, RESERVE } from "../../durable-objects/link-allocator";
 
 /** A shard under a test-only name, so each test starts from empty storage. */
 function shard(name: string) {
@@ -33,7 +33,7 @@ describe("LinkAllocator", () => {
     expect(stats.memoryBytes).toBe(6);
   });
 
-  it("reuses released ids, lowest first, but never committed ones", async () => {
+  it("reuses released ids, lowest first, once its reservation is spent, but never committed ones", async () => {
     const s = shard("lifecycle");
     const [a, b, c] = await s.allocate({ shard: 0, count: 3 });
     await s.commit(a!);
@@ -41,24 +41,41 @@ describe("LinkAllocator", () => {
     expect(await s.isAllocated(a!)).toBe(true);
     expect(await s.isAllocated(b!)).toBe(false);
     expect(await s.isAllocated(c!)).toBe(true);
-    expect(await s.isAllocated(seq(0, 0, 3))).toBe(false); // never issued
+    expect(await s.isAllocated(seq(0, 0, 3))).toBe(false); // reserved, not handed out
     expect(await s.isAllocated(seq(0, 5, 0))).toBe(false); // block never leased
-    expect(await s.allocate({ shard: 0 })).toEqual([b]);
     expect(await s.allocate({ shard: 0 })).toEqual([seq(0, 0, 3)]);
-    expect((await s.pending()).sort((x, y) => x - y)).toEqual([b, c, seq(0, 0, 3)]);
+    expect(await s.allocate({ shard: 0, count: RESERVE - 4 })).toHaveLength(RESERVE - 4);
+    expect(await s.allocate({ shard: 0 })).toEqual([b]);
+    expect(await s.allocate({ shard: 0 })).toEqual([seq(0, 0, RESERVE)]);
+    const pending = await s.pending(0, 1000);
+    expect(pending).toHaveLength(RESERVE); // b and 2..64; a is committed
+    expect(pending).not.toContain(a);
+    expect((await s.stats()).reserved).toBe(RESERVE - 2);
   });
 
   it("a release in a full block makes it the first to be reused", async () => {
     const s = shard("refill");
     for (let i = 0; i < 64; i++) await s.allocate({ shard: 2, count: 1024 });
-    const [next] = await s.allocate({ shard: 2 });
-    expect(next).toBe(seq(2, 1, 0));
+    expect(await s.allocate({ shard: 2 })).toEqual([seq(2, 1, 0)]);
     await s.release(seq(2, 0, 777));
+    await s.allocate({ shard: 2, count: RESERVE - 1 }); // spends the reservation
     expect(await s.allocate({ shard: 2 })).toEqual([seq(2, 0, 777)]);
-    expect(await s.allocate({ shard: 2 })).toEqual([seq(2, 1, 1)]);
+    expect(await s.allocate({ shard: 2 })).toEqual([seq(2, 1, RESERVE)]);
   });
 
-  it("keeps its state in SQLite across a restart of the object", async () => {
+  it("returns a stale reservation before handing out its ids", async () => {
+    const s = shard("stale");
+    const [first] = await s.allocate({ shard: 0 });
+    await runInDurableObject(s, (instance: LinkAllocator) => {
+      (instance as unknown as { reservedAt: number }).reservedAt -= RESERVATION_TTL_MS + 1;
+    });
+    // The ids reserved with `first` go back and are reserved anew, with a fresh time.
+    expect(await s.allocate({ shard: 0 })).toEqual([seq(0, 0, 1)]);
+    expect(await s.pending()).toEqual([first, seq(0, 0, 1)]);
+    expect((await s.stats()).pending).toBe(2);
+  });
+
+  it("keeps its state in SQLite across a restart, and never hands out what it had reserved", async () => {
     const s = shard("restart");
     const first = (await Promise.all(Array.from({ length: 50 }, () => s.allocate({ shard: 0 })))).flat();
     await s.release(first[10]!);
@@ -67,11 +84,13 @@ describe("LinkAllocator", () => {
     const after = await runInDurableObject(s, async (_instance: LinkAllocator, state) => {
       const fresh = new LinkAllocator(state, env);
       await state.blockConcurrencyWhile(async () => {});
-      return { ids: fresh.allocate({ shard: 0, count: 2 }), committed: fresh.isAllocated(first[11]!), pending: fresh.pending().length };
+      return { ids: fresh.allocate({ shard: 0, count: 2 }), committed: fresh.isAllocated(first[11]!), pending: fresh.pending(0, 1000) };
     });
-    expect(after.ids).toEqual([first[10], seq(0, 0, 50)]);
+    expect(after.ids).toEqual([first[10], seq(0, 0, RESERVE)]);
     expect(after.committed).toBe(true);
-    expect(after.pending).toBe(50);
+    // Reserved before the restart, never handed out: in flight until the reconciler returns them.
+    for (let offset = 50; offset < RESERVE; offset++) expect(after.pending).toContain(seq(0, 0, offset));
+    expect(after.pending).toHaveLength(RESERVE);
   });
 
   it("refuses malformed RPC arguments and ids of other shards", async () => {
@@ -84,6 +103,7 @@ describe("LinkAllocator", () => {
       expect(() => instance.commit(-1)).toThrow(RangeError);
       expect(() => instance.release(1.5)).toThrow(RangeError);
       expect(() => instance.commit(seq(3, 0, 0))).toThrow(/not leased/);
+      expect(() => instance.release(seq(4, 0, 5))).toThrow(/not handed out/);
       expect(() => instance.isAllocated(Number.NaN)).toThrow(RangeError);
       expect(instance.isAllocated(seq(3, 0, 0))).toBe(false);
       // A failed batch changes nothing, in storage or in memory.
