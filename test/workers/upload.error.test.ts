@@ -163,6 +163,26 @@ describe("lookups and deletes", () => {
     expect(await env.BUCKET.head(`originals/${created.id}`)).not.toBeNull();
   });
 
+  it("503 when the database fails on a lookup, not a 500", async () => {
+    const created = await uploaded(await upload(bytes(PNG_40x30)));
+    const broken = {
+      prepare: () => {
+        throw new Error("injected");
+      },
+    } as unknown as D1Database;
+    await expectError(await call(`/api/images/${created.id}`, {}, { DB: broken }), 503, "unavailable");
+  });
+
+  it("a delete whose storage step fails answers 503, keeps the record, and a retry finishes it", async () => {
+    const created = await uploaded(await upload(bytes(PNG_40x30)));
+    const auth = { authorization: `Bearer ${created.delete_token}` };
+    const res = await call(`/api/images/${created.id}`, { method: "DELETE", headers: auth }, { BUCKET: failing(env.BUCKET, "delete") });
+    await expectError(res, 503, "unavailable");
+    expect((await call(`/api/images/${created.id}`)).status).toBe(200);
+    expect((await call(`/api/images/${created.id}`, { method: "DELETE", headers: auth })).status).toBe(204);
+    expect(await env.BUCKET.head(`originals/${created.id}`)).toBeNull();
+  });
+
   it("404 when deleting an image that does not exist", async () => {
     await expectError(await call("/api/images/abcdefg", { method: "DELETE", headers: { authorization: "Bearer x" } }), 404, "not_found");
   });

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { images } from "../../db/schema";
 import { allCacheKeys } from "../../core/cache-keys";
 import { AppError } from "../../core/errors";
+import { storageCall } from "../../core/storage";
 import { createLinkCodec, type LinkCodec } from "../../core/link-codec";
 import { parseLimits, type UploadLimits } from "../../core/limits";
 import { toRecord } from "../../core/record";
@@ -29,7 +30,8 @@ function config(env: UploadEnv) {
 }
 
 async function findRow(env: UploadEnv, id: string) {
-  const row = await drizzle(env.DB).select().from(images).where(eq(images.id, LinkId.parse(id))).get();
+  const linkId = LinkId.parse(id);
+  const row = await storageCall("the database", () => drizzle(env.DB).select().from(images).where(eq(images.id, linkId)).get());
   if (!row) throw new AppError("not_found", "no image with this id");
   return row;
 }
@@ -63,11 +65,16 @@ export const imagesApi = new Hono<{ Bindings: UploadEnv }>()
     const variants = StoredVariants.parse(JSON.parse(row.variants));
     // Objects first, row last: if a step fails the client retries the same DELETE and it finishes;
     // a resize job racing with the delete removes what it wrote once it finds the row gone.
-    const listed = await c.env.BUCKET.list({ prefix: `variants/${id}/` });
-    const keys = new Set([row.originalKey, ...variants.map((v) => variantKey(id, v.width, v.format)), ...listed.objects.map((o) => o.key)]);
-    await c.env.BUCKET.delete([...keys]);
-    await drizzle(c.env.DB).delete(images).where(eq(images.id, id));
+    await storageCall("storage", async () => {
+      const listed = await c.env.BUCKET.list({ prefix: `variants/${id}/` });
+      const keys = new Set([row.originalKey, ...variants.map((v) => variantKey(id, v.width, v.format)), ...listed.objects.map((o) => o.key)]);
+      await c.env.BUCKET.delete([...keys]);
+    });
+    await storageCall("the database", () => drizzle(c.env.DB).delete(images).where(eq(images.id, id)));
     const origin = new URL(c.req.url).origin;
-    await Promise.all(allCacheKeys(origin, id, variants).map((k) => caches.default.delete(k)));
+    // The image is gone at the origin; a purge that fails only leaves a copy to age out of this cache.
+    await Promise.all(allCacheKeys(origin, id, variants).map((k) => caches.default.delete(k))).catch((err) =>
+      console.error(JSON.stringify({ msg: "cache purge failed", id, error: String(err) })),
+    );
     return c.body(null, 204);
   });
