@@ -22,27 +22,14 @@ function fail(format: SourceFormat, err: unknown): never {
 }
 
 /**
- * The header's own size must be the recorded one before photon allocates a canvas for it (a GIF's
- * logical screen may claim 65535x65535 over a 6x6 frame). PNG: IHDR; GIF: logical screen.
+ * The GIF's logical screen must be the recorded size before photon allocates a canvas for it (it
+ * may claim 65535x65535 over a 6x6 frame).
  */
-function checkHeaderSize(bytes: Uint8Array, format: "png" | "gif", width: number, height: number): void {
-  let w: number, h: number;
-  if (format === "png") {
-    const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-    if (bytes.length < 24 || sig.some((v, i) => bytes[i] !== v)) throw new PipelineError("PNG: bad signature");
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, 24);
-    w = dv.getUint32(16);
-    h = dv.getUint32(20);
-  } else {
-    if (bytes.length < 10 || String.fromCharCode(...bytes.subarray(0, 3)) !== "GIF") {
-      throw new PipelineError("GIF: bad signature");
-    }
-    w = bytes[6]! | (bytes[7]! << 8);
-    h = bytes[8]! | (bytes[9]! << 8);
-  }
-  if (w !== width || h !== height) {
-    throw new PipelineError(`${FORMAT_NAMES[format]}: header says ${w}x${h}, recorded ${width}x${height}`);
-  }
+function checkGifScreen(bytes: Uint8Array, width: number, height: number): void {
+  if (bytes.length < 10 || String.fromCharCode(...bytes.subarray(0, 3)) !== "GIF") throw new PipelineError("GIF: bad signature");
+  const w = bytes[6]! | (bytes[7]! << 8);
+  const h = bytes[8]! | (bytes[9]! << 8);
+  if (w !== width || h !== height) throw new PipelineError(`GIF: header says ${w}x${h}, recorded ${width}x${height}`);
 }
 
 async function decodeWebpFirstFrame(bytes: Uint8Array): Promise<Rgba> {
@@ -56,16 +43,15 @@ async function decodeWebpFirstFrame(bytes: Uint8Array): Promise<Rgba> {
 }
 
 /**
- * Decodes a PNG, GIF, WebP or AVIF still (or first frame) to RGBA8 as stored. JPEG has its own
- * streaming path (jpeg.ts).
+ * Decodes a GIF, WebP or AVIF still (or first frame) to RGBA8 as stored. JPEG and PNG have their
+ * own streaming paths (jpeg.ts, png.ts).
  */
-export async function decodeSource(bytes: Uint8Array, format: Exclude<SourceFormat, "jpeg">, width: number, height: number): Promise<Rgba> {
+export async function decodeSource(bytes: Uint8Array, format: "gif" | "webp" | "avif", width: number, height: number): Promise<Rgba> {
   let img: Rgba;
   try {
     switch (format) {
-      case "png":
       case "gif":
-        checkHeaderSize(bytes, format, width, height);
+        checkGifScreen(bytes, width, height);
         img = await photonDecode(bytes);
         break;
       case "webp":

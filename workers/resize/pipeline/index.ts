@@ -68,6 +68,7 @@ import { releaseAll } from "./codecs/slot";
 import { decodeSource } from "./decode";
 import { decodeJpegFallback, decodeJpegResized, isUnsupportedJpeg } from "./jpeg";
 import { MemoryLedger } from "./memory";
+import { decodePngResized } from "./png";
 import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
 
 export { PipelineError } from "./errors";
@@ -155,6 +156,7 @@ async function firstImage(
       return { image: await decodeJpegFallback(engine, bytes, src.width, src.height, w, h), transparent: false };
     }
   }
+  if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h);
   const decoded = await decodeSource(bytes, src.format, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);
   const transparent = hasTransparency(decoded);

@@ -1,4 +1,4 @@
-import { EngineFailure, jpegBegin, jpegDecodeTo, jpegScaledSize, resizeFromJs, type EngineImage, type EngineInstance } from "./codecs/engine";
+import { EngineFailure, jpegBegin, jpegDecodeTo, jpegScaledSize, resizeFromJs, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { photonDecode } from "./codecs/photon";
 import { PipelineError } from "./errors";
 

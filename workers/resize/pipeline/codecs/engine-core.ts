@@ -1,0 +1,167 @@
+import type { Rgba } from "../pixels";
+import type { WasmInstance } from "./slot";
+
+/**
+ * The project's own WebAssembly module (wasm/engine, built by scripts/build-wasm/engine.sh):
+ * libjpeg-turbo for streaming, DCT-scaled JPEG decoding and baseline JPEG encoding, plus a
+ * row-fed separable Lanczos3 resampler, and zlib's inflate for PNG data. One instance per job (a
+ * fresh, small linear memory that is dropped with the job); instantiating from the compiled module
+ * takes well under a millisecond. This file has no `.wasm` import (engine.ts has), so Node tests
+ * can instantiate the module themselves.
+ */
+interface EngineExports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  eng_malloc(size: number): number;
+  eng_free(ptr: number): void;
+  jd_begin(): number;
+  jd_scaled_size(denom: number): number;
+  jd_decode(denom: number, outW: number, outH: number): number;
+  rs_new(inW: number, inH: number, outW: number, outH: number, premultiply: number): number;
+  rs_stage(rs: number): number;
+  rs_push(rs: number, row: number): void;
+  rs_output(rs: number): number;
+  rs_pending(rs: number): number;
+  rs_resize(src: number, inW: number, inH: number, outW: number, outH: number, premultiply: number): number;
+  rs_free(rs: number): void;
+  je_encode(rgba: number, width: number, height: number, quality: number): number;
+  je_size(): number;
+  zi_begin(): void;
+  zi_read(dst: number, n: number): number;
+  zi_end(): void;
+}
+
+/** libjpeg stopped with an error (corrupt, unsupported), with its message. */
+export class EngineFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EngineFailure";
+  }
+}
+
+export interface EngineInstance extends WasmInstance {
+  readonly exports: EngineExports;
+  /** The compressed input `read_input` hands to libjpeg or zlib, chunk by chunk, part after part. */
+  input: { parts: Uint8Array[]; index: number; offset: number };
+  /** libjpeg's warnings during the current decode (the first few). */
+  readonly warnings: string[];
+}
+
+function cString(memory: WebAssembly.Memory, ptr: number): string {
+  const bytes = new Uint8Array(memory.buffer, ptr);
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(bytes.subarray(0, end < 0 ? 0 : end));
+}
+
+export function instantiateEngine(module: WebAssembly.Module): EngineInstance {
+  const wasi = () => 0;
+  const inst = { input: { parts: [] as Uint8Array[], index: 0, offset: 0 }, warnings: [] as string[] } as {
+    -readonly [K in keyof EngineInstance]: EngineInstance[K];
+  };
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      read_input: (ptr: number, max: number) => {
+        const input = inst.input;
+        while (input.index < input.parts.length && input.offset >= input.parts[input.index]!.length) {
+          input.index++;
+          input.offset = 0;
+        }
+        const part = input.parts[input.index];
+        if (!part) return 0;
+        const n = Math.min(max, part.length - input.offset);
+        new Uint8Array(inst.memory.buffer, ptr, n).set(part.subarray(input.offset, input.offset + n));
+        input.offset += n;
+        return n;
+      },
+      warning: (ptr: number) => {
+        if (inst.warnings.length < 8) inst.warnings.push(cString(inst.memory, ptr));
+      },
+      fail: (ptr: number) => {
+        throw new EngineFailure(cString(inst.memory, ptr));
+      },
+      emscripten_notify_memory_growth: () => {},
+    },
+    // libc's stdio and exit paths are linked but never reached: libjpeg's output goes to the imports.
+    wasi_snapshot_preview1: { proc_exit: wasi, environ_sizes_get: wasi, environ_get: wasi, fd_close: wasi, fd_write: wasi, fd_seek: wasi },
+  });
+  inst.exports = instance.exports as unknown as EngineExports;
+  inst.memory = inst.exports.memory;
+  inst.exports._initialize();
+  return inst;
+}
+
+/** Sets what `read_input` hands out next. */
+export function setInput(inst: EngineInstance, parts: Uint8Array[]): void {
+  inst.input = { parts, index: 0, offset: 0 };
+}
+
+/** An RGBA8 image living in the engine's memory (a resampler's output). */
+export interface EngineImage {
+  rs: number;
+  width: number;
+  height: number;
+}
+
+export function engineRgba(inst: EngineInstance, img: EngineImage): Rgba {
+  const ptr = inst.exports.rs_output(img.rs);
+  return { data: new Uint8Array(inst.memory.buffer, ptr, img.width * img.height * 4).slice(), width: img.width, height: img.height };
+}
+
+/** Reads a JPEG's header from `bytes` (streamed in chunks) and returns its stored size. */
+export function jpegBegin(inst: EngineInstance, bytes: Uint8Array): { width: number; height: number } {
+  setInput(inst, [bytes]);
+  inst.warnings.length = 0;
+  const packed = inst.exports.jd_begin();
+  return { width: Math.floor(packed / 65536), height: packed % 65536 };
+}
+
+export function jpegScaledSize(inst: EngineInstance, denom: number): { width: number; height: number } {
+  const packed = inst.exports.jd_scaled_size(denom);
+  return { width: Math.floor(packed / 65536), height: packed % 65536 };
+}
+
+/** Decodes at 1/denom (after jpegBegin) straight into a resampler to width x height. */
+export function jpegDecodeTo(inst: EngineInstance, denom: number, width: number, height: number): EngineImage {
+  const rs = inst.exports.jd_decode(denom, width, height);
+  setInput(inst, []);
+  return { rs, width, height };
+}
+
+/** Resamples an RGBA8 image held in JS into the engine, one row at a time. */
+export function resizeFromJs(inst: EngineInstance, img: Rgba, width: number, height: number, premultiply: boolean): EngineImage {
+  const ex = inst.exports;
+  const rs = ex.rs_new(img.width, img.height, width, height, premultiply ? 1 : 0);
+  const stage = ex.rs_stage(rs);
+  const rowBytes = img.width * 4;
+  for (let y = 0; y < img.height; y++) {
+    new Uint8Array(inst.memory.buffer, stage, rowBytes).set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes));
+    ex.rs_push(rs, stage);
+  }
+  return { rs, width, height };
+}
+
+/** Resamples an engine image to a smaller one; the source stays until freed. */
+export function resizeInEngine(inst: EngineInstance, img: EngineImage, width: number, height: number, premultiply: boolean): EngineImage {
+  const src = inst.exports.rs_output(img.rs);
+  const rs = inst.exports.rs_resize(src, img.width, img.height, width, height, premultiply ? 1 : 0);
+  return { rs, width, height };
+}
+
+export function freeImage(inst: EngineInstance, img: EngineImage): void {
+  inst.exports.rs_free(img.rs);
+}
+
+/** Baseline JPEG (4:2:0, optimised Huffman tables, JFIF only) of an RGBA8 image held in JS. */
+export function encodeJpegInEngine(inst: EngineInstance, img: Rgba, quality: number): Uint8Array {
+  const ex = inst.exports;
+  const ptr = ex.eng_malloc(img.data.length);
+  try {
+    new Uint8Array(inst.memory.buffer, ptr, img.data.length).set(img.data);
+    const out = ex.je_encode(ptr, img.width, img.height, quality);
+    const bytes = new Uint8Array(inst.memory.buffer, out, ex.je_size()).slice();
+    ex.eng_free(out);
+    return bytes;
+  } finally {
+    ex.eng_free(ptr);
+  }
+}
