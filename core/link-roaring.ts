@@ -63,6 +63,19 @@ export class ShardBitmap {
     this.dirty.add(block);
   }
 
+  /**
+   * Marks an id used even in a block never leased here (rebuilding a lost shard from the ids its
+   * images still carry): the blocks up to it are leased, empty, so they are filled first.
+   */
+  restore(block: number, offset: number): void {
+    if (block >= BLOCKS_PER_SHARD) throw new RangeError(`no block ${block}`);
+    for (; this.leased <= block; this.leased++) {
+      this.open.set(this.leased, new RunContainer());
+      this.dirty.add(this.leased);
+    }
+    this.set(block, offset);
+  }
+
   /** Frees an id so it is handed out again. */
   clear(block: number, offset: number): void {
     if (block >= this.leased) throw new RangeError(`block ${block} was never leased`);

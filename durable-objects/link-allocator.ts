@@ -12,6 +12,8 @@ export const MAX_BATCH = 1024;
 export const AllocateRequest = z.object({ shard: ShardIndex, count: z.number().int().min(1).max(MAX_BATCH).default(1) });
 export type AllocateRequest = z.input<typeof AllocateRequest>;
 const SeqBatch = z.union([Seq.transform((s) => [s]), z.array(Seq).max(MAX_BATCH)]);
+export const RestoreRequest = z.object({ shard: ShardIndex, seqs: z.array(Seq).max(MAX_BATCH) });
+export type RestoreRequest = z.input<typeof RestoreRequest>;
 const PendingQuery = z.object({ olderThanMs: z.number().int().nonnegative(), limit: z.number().int().min(1).max(MAX_BATCH) });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -147,6 +149,33 @@ export class LinkAllocator extends DurableObject<Env> {
       }
       this.store.saveBlocks(this.bitmap.drain());
     });
+  }
+
+  /**
+   * Marks published ids used whatever this shard remembers: how a shard whose storage was lost is rebuilt
+   * from the ids in D1 (durable-objects/restore.ts). Pins the shard number like `allocate()`.
+   */
+  restore(request: RestoreRequest): void {
+    const { shard, seqs } = parse(RestoreRequest, request);
+    if (this.shard !== undefined && this.shard !== shard) throw new RangeError(`this object is shard ${this.shard}, not ${shard}`);
+    const parts = seqs.map(splitSeq);
+    if (parts.some((p) => p.shard !== shard)) throw new RangeError(`ids of another shard than ${shard}`);
+    this.mutate(() => {
+      if (this.shard === undefined) {
+        this.store.pinShard(shard);
+        this.shard = shard;
+      }
+      seqs.forEach((seq, i) => {
+        this.store.takePending(seq);
+        this.bitmap.restore(parts[i]!.block, parts[i]!.offset);
+      });
+      this.store.saveBlocks(this.bitmap.drain());
+    });
+    // A reserved id found published was handed out by the shard's lost self: never hand it out again.
+    if (seqs.some((seq) => this.reservedSet.has(seq))) {
+      this.reserved = this.reserved.filter((seq) => !seqs.includes(seq));
+      this.reservedSet = new Set(this.reserved);
+    }
   }
 
   /** True for ids handed out (in flight or committed) and not released. Answered from memory. */

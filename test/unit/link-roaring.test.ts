@@ -134,6 +134,21 @@ describe("a shard's bitmap", () => {
     expect(() => b.set(7, 0)).toThrow(RangeError);
   });
 
+  it("restores ids beyond what it leased: the blocks before them are leased empty and filled first", () => {
+    const b = new ShardBitmap(0);
+    b.restore(2, 5);
+    expect(b.leasedBlocks).toBe(3);
+    expect(b.has(2, 5)).toBe(true);
+    expect(b.has(1, 0)).toBe(false);
+    expect(b.take()).toEqual({ block: 0, offset: 0 });
+    expect(b.drain().map((s) => [s.block, s.container.cardinality])).toEqual([
+      [0, 1],
+      [1, 0],
+      [2, 1],
+    ]);
+    expect(() => b.restore(BLOCKS_PER_SHARD, 0)).toThrow(RangeError);
+  });
+
   it("refuses to lease past the end of the space and to load blocks beyond what was leased", () => {
     const full = new ShardBitmap(BLOCKS_PER_SHARD);
     expect(() => full.take()).toThrow(/no blocks left/);

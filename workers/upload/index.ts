@@ -1,13 +1,21 @@
 import { app } from "./app";
 import type { UploadEnv } from "./env";
 import { reconcileAllocations } from "../../durable-objects/reconcile";
+import { restoreLostShards } from "../../durable-objects/restore";
 
 export { LinkAllocator } from "../../durable-objects/link-allocator";
 
 export default {
   fetch: app.fetch,
-  // Returns link ids that uploads took but never recorded; the resize Worker's cron owns image jobs.
+  // Link ids: rebuilds a shard that lost its state, then returns ids that uploads took but never
+  // recorded. The resize Worker's cron owns image jobs.
   scheduled: async (_controller, env, ctx) => {
-    ctx.waitUntil(reconcileAllocations(env).then((report) => console.log(JSON.stringify({ msg: "links reconciled", ...report }))));
+    ctx.waitUntil(
+      (async () => {
+        const rebuilt = await restoreLostShards(env);
+        const settled = await reconcileAllocations(env);
+        console.log(JSON.stringify({ msg: "links reconciled", ...settled, rebuilt }));
+      })(),
+    );
   },
 } satisfies ExportedHandler<UploadEnv>;
