@@ -135,7 +135,9 @@ describe("refusals and failures on the upload page", () => {
     await page.waitForTimeout(300);
     expect(held).toHaveLength(3);
     await expect(card(page, "q4.jpg").locator(".status").textContent()).resolves.toBe("Waiting for a free upload slot");
-    await page.screenshot({ path: path.join(OUTPUT, "upload-page-queue.png") });
+    await page.getByRole("heading", { name: "Your uploads" }).scrollIntoViewIfNeeded();
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page-queue.png"), fullPage: true });
 
     await card(page, "q4.jpg").getByRole("button", { name: "Cancel upload of q4.jpg" }).click();
     await expect(message("q4.jpg")).resolves.toBe("Upload cancelled.");

@@ -115,7 +115,7 @@ async function destroy(item, b) {
   const body = res ? await res.json().catch(() => null) : null;
   const code = body && body.error && body.error.code ? body.error.code : res ? codeForStatus(res.status) : "network";
   item.card.message.textContent = "Not deleted: " + errorText(code);
-  item.card.message.setAttribute("role", "alert");
+  announce(item.name + " was not deleted: " + errorText(code));
   if (item.state === "processing") poll(item, 1000);
 }
 

@@ -62,7 +62,7 @@ function newItem(file, saved, order) {
   ]);
   const card = { root, img, preview, meta, bar, status, message, detail, links, actions, drawn: "" };
   /** @type {Item} */
-  const item = { key, file, name, size, state: "new", attempts: 0, xhr: null, timer: 0, retryAt: 0, saved, code: "", detail: "", retryable: false, order, card };
+  const item = { key, file, name, size, state: "new", attempts: 0, xhr: null, timer: 0, retryAt: 0, saved, code: "", detail: "", retryable: false, order, pollStarted: 0, card };
   items.set(key, item);
   return item;
 }
@@ -103,8 +103,8 @@ function show(item) {
   if (item.state === "processing") card.bar.removeAttribute("value");
   if (item.state === "queued") card.bar.value = 0;
   const failed = item.state === "error" || item.state === "gone";
+  // Spoken through the live region by whoever changed the state, so the card itself stays quiet.
   card.message.textContent = failed ? errorText(item.code) : "";
-  card.message.setAttribute("role", failed ? "alert" : "none");
   card.detail.textContent = failed ? item.detail : "";
   if (saved && saved.width) card.meta.textContent = formatBytes(item.size) + " · " + saved.width + " × " + saved.height;
   if (item.state === "ready" && saved && saved.thumb && card.img.getAttribute("src") !== saved.thumb) {

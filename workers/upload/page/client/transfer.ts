@@ -21,6 +21,7 @@ export const TRANSFER_JS = String.raw`
  * @property {string} detail           the server's own message, shown small under ours
  * @property {boolean} retryable
  * @property {number} order            see Saved.order
+ * @property {number} pollStarted      when status polling began, to slow it down after a while
  * @property {Card} card
  */
 
@@ -179,14 +180,17 @@ function retry(item) {
 }
 
 /**
- * Asks for the image's status until it is ready or failed, waiting longer each time (up to 5 s).
+ * Asks for the image's status until it is ready or failed, waiting longer each time: up to 5 s
+ * apart for the first two minutes, then 30 s (an image stuck that long waits for the server's
+ * reconciler, and a page left open should not keep asking every few seconds).
  * @param {Item} item @param {number} delay ms before this check
  */
 function poll(item, delay) {
   const saved = item.saved;
   if (!saved) return;
+  if (delay === 0 || !item.pollStarted) item.pollStarted = Date.now();
   item.timer = window.setTimeout(async () => {
-    let next = Math.min(delay * 1.5, 5000);
+    let next = Math.min(delay * 1.5, Date.now() - item.pollStarted > 120000 ? 30000 : 5000);
     try {
       const res = await fetch("/api/images/" + encodeURIComponent(saved.id), { cache: "no-store" });
       if (item.state !== "processing") return;
