@@ -130,12 +130,25 @@ describe("a failing storage step answers 503 and undoes the earlier steps", () =
     await expectNothingLeft();
   });
 
-  it("the link allocator is unavailable", async () => {
+  it("the link allocator is unavailable (every shard fails)", async () => {
     const links = { get: () => failing({}, "allocate"), idFromName: (n: string) => env.LINKS.idFromName(n) } as unknown as typeof env.LINKS;
     const res = await upload(bytes(PNG_40x30), { LINKS: links });
     await expectError(res, 503, "unavailable");
     expect(res.headers.get("retry-after")).toBe("1");
     await expectNothingLeft();
+  });
+
+  it("one allocator shard down: uploads go to the others", async () => {
+    const down = env.LINKS.idFromName("shard-0");
+    const links = {
+      get: (id: DurableObjectId) => (id.equals(down) ? failing({}, "allocate") : env.LINKS.get(id)),
+      idFromName: (n: string) => env.LINKS.idFromName(n),
+    } as unknown as typeof env.LINKS;
+    for (let i = 0; i < 8; i++) expect((await uploaded(await upload(bytes(PNG_40x30), { LINKS: links }))).status).toBe("pending");
+    const rows = (await env.DB.prepare("SELECT id, seq FROM images").all<{ id: string; seq: number }>()).results;
+    const added = rows.filter((r) => !before.rows.includes(r.id));
+    expect(added).toHaveLength(8);
+    expect(added.filter((r) => Math.floor(r.seq / 65_536) % 256 === 0)).toEqual([]); // shard bits 16-23
   });
 
   it("a retry after a 503 succeeds", async () => {
