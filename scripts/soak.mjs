@@ -41,7 +41,7 @@ const files = new Map();
 for (const e of new Set(pool)) files.set(e.path, await readFile(path.join(CORPUS, e.path)));
 
 const persistRoot = await mkdtemp(path.join(os.tmpdir(), "img-host-soak-"));
-const system = await startSystem({ persistRoot, port: 0, logLevel: LogLevel.NONE });
+const system = await startSystem({ persistRoot, port: 0, logLevel: LogLevel.NONE, quiet: true });
 const base = system.url;
 console.log(`soak: ${SECONDS} s, ${RATE} uploads/s, ${READERS} readers against ${base}`);
 
@@ -49,8 +49,9 @@ const stats = { uploads: 0, accepted: 0, rejected: 0, unexpected: 0, upload5xx: 
 const accepted = [];
 const ready = [];
 const rssStart = runtimeRssMiB();
-const rssSamples = [rssStart];
-const end = Date.now() + SECONDS * 1000;
+const rssSamples = [{ t: 0, mib: rssStart }];
+const started = Date.now();
+const end = started + SECONDS * 1000;
 
 async function uploader() {
   let next = Date.now();
@@ -101,12 +102,11 @@ async function tracker() {
       const r = await statusOf(id);
       if (r.status === "ready") (seen.add(id), ready.push(id));
     }
-    rssSamples.push(runtimeRssMiB());
+    rssSamples.push({ t: Date.now() - started, mib: runtimeRssMiB() });
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
-const started = Date.now();
 await Promise.all([uploader(), tracker(), ...Array.from({ length: READERS }, reader)]);
 
 // Let the queue drain, then check every accepted image.
@@ -144,6 +144,7 @@ do {
 } while (cursor);
 const rows = (await db.prepare("SELECT count(*) AS n FROM images").first()).n;
 const rssEnd = runtimeRssMiB();
+const warmRss = (rssSamples.find((s) => s.t >= (SECONDS * 1000) / 5) ?? rssSamples.at(-1)).mib;
 await system.dispose();
 await rm(persistRoot, { recursive: true, force: true });
 
@@ -156,7 +157,15 @@ const result = {
   settled,
   variants: { expected: variantObjects, served: variantsServed, failures: variantFailures },
   storage: { r2_objects: objects, expected_r2_objects: accepted.length + variantObjects, d1_rows: rows, expected_d1_rows: accepted.length },
-  runtime_rss_mib: { start: Math.round(rssStart), end: Math.round(rssEnd), max: Math.round(Math.max(...rssSamples)) },
+  // Growth after the first fifth of the run: the isolates' code, caches and WASM memories warm up
+  // first; a leak shows as growth after that.
+  runtime_rss_mib: {
+    start: Math.round(rssStart),
+    warm: Math.round(warmRss),
+    end: Math.round(rssEnd),
+    max: Math.round(Math.max(...rssSamples.map((s) => s.mib))),
+    growth_after_warm_up: Math.round(rssEnd - warmRss),
+  },
 };
 const ok =
   stats.upload5xx === 0 &&

@@ -10,6 +10,7 @@ export function startSystem(options?: {
   host?: string;
   port?: number;
   logLevel?: number;
+  quiet?: boolean;
   build?: Built;
   workerOverrides?: Record<string, Record<string, unknown>>;
 }): Promise<{ mf: Miniflare; url: string; applied: string[]; dispose: () => Promise<void> }>;

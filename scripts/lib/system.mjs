@@ -59,7 +59,7 @@ export async function applyMigrations(db) {
  * folder `wrangler d1 migrations apply --local` also writes). `workerOverrides[env]` lets tests add
  * bindings to one Worker.
  */
-export async function startSystem({ persistRoot = path.join(ROOT, ".wrangler/state/v3"), host = "127.0.0.1", port = 8787, logLevel = LogLevel.INFO, build, workerOverrides = {} } = {}) {
+export async function startSystem({ persistRoot = path.join(ROOT, ".wrangler/state/v3"), host = "127.0.0.1", port = 8787, logLevel = LogLevel.INFO, quiet = false, build, workerOverrides = {} } = {}) {
   const built = build ?? (await buildWorkers());
   const workers = ENVS.map((env) => {
     const { workerOptions } = unstable_getMiniflareWorkerOptions(CONFIG, env);
@@ -81,6 +81,8 @@ export async function startSystem({ persistRoot = path.join(ROOT, ".wrangler/sta
     host,
     port,
     log: new Log(logLevel),
+    // Benchmarks and soaks would otherwise print a log line per request from inside the Workers.
+    ...(quiet ? { handleRuntimeStdio: (stdout, stderr) => (stdout.resume(), stderr.resume()) } : {}),
     defaultPersistRoot: persistRoot,
     workers,
   });
