@@ -24,7 +24,7 @@ export const PAGE_HTML = `<!doctype html>
     <div id="drop" class="drop">
       <svg class="drop-icon" viewBox="0 0 48 48" aria-hidden="true" focusable="false"><path d="M24 32V12m0 0-8 8m8-8 8 8" /><path d="M8 30v6a4 4 0 0 0 4 4h24a4 4 0 0 0 4-4v-6" /></svg>
       <h1 id="title">Upload images</h1>
-      <p class="lead">Drag images anywhere on this page, paste one with <kbd>Ctrl</kbd>+<kbd>V</kbd>, or</p>
+      <p class="lead">Drag images anywhere on this page, paste one with <kbd id="paste-key">Ctrl</kbd>+<kbd>V</kbd>, or</p>
       <button type="button" id="pick" class="btn primary" aria-describedby="limits">Choose images</button>
       <input id="file" type="file" accept="image/jpeg,image/png,image/gif,image/webp,image/avif" multiple tabindex="-1" aria-hidden="true">
       <p class="hint" id="limits">JPEG, PNG, GIF, WebP or AVIF, up to 32 MB each.</p>

@@ -55,6 +55,8 @@ function pastedName(file) {
   return new File([file], "Pasted " + stamp + "." + ext, { type: file.type, lastModified: file.lastModified });
 }
 
+if (/Mac|iPhone|iPad/.test(navigator.userAgent)) byId("paste-key").textContent = "⌘";
+
 byId("pick").addEventListener("click", () => picker.click());
 picker.addEventListener("change", () => {
   if (picker.files) addFiles(picker.files);
