@@ -8,8 +8,9 @@ export interface VariantRequest {
 }
 
 /**
- * The `caches.default` key for an image answer. Keys are synthetic URLs under `/i/{id}/` (so one
- * prefix covers an image) that name everything the answer depends on:
+ * The `caches.default` key for an image answer: the variant, or a short-lived status answer (unknown,
+ * failed, processing) for the same request. Keys are synthetic URLs under `/i/{id}/` (so one prefix
+ * covers an image) that name everything the answer depends on:
  * - an extension URL: the width asked for and the forced format (`/i/{id}/800.webp`);
  * - a negotiated URL: the width and the client's accepted modern formats in order
  *   (`/i/{id}/800?accepts=avif,webp`). With an image's variants (immutable once ready) that list
@@ -20,11 +21,6 @@ export interface VariantRequest {
 export function variantCacheKey(origin: string, id: string, req: VariantRequest, accepted: readonly ModernFormat[]): string {
   if (req.format) return `${origin}/i/${id}/${req.requested}.${FORMAT_EXTENSION[req.format]}`;
   return `${origin}/i/${id}/${req.requested}?accepts=${accepted.join(",") || "none"}`;
-}
-
-/** Where a short-lived answer for an image that has no variant to serve (unknown, failed, processing) is kept. */
-export function statusCacheKey(origin: string, id: string): string {
-  return `${origin}/i/${id}/status`;
 }
 
 /** Every ordering of every subset of the modern formats: all the lists `acceptedModernFormats` can return. */
@@ -39,15 +35,14 @@ function acceptedLists(formats: readonly ModernFormat[] = MODERN_FORMATS): Moder
 /**
  * Every key the serve Worker may have used for an image, so a delete can purge them all: each width
  * a URL can ask for (the standard ones, "auto", and the image's own widths) with every accepted-list
- * and every format the image was made in, plus the status key. About 30 keys for a typical image.
+ * and every format the image was made in. About 30 keys for a typical image.
  */
 export function allCacheKeys(origin: string, id: string, variants: ReadonlyArray<{ width: number; format: ServedFormat }>): string[] {
   const requests: Array<number | "auto"> = ["auto", ...new Set([...VARIANT_WIDTHS, ...variants.map((v) => v.width)])];
   const formats = [...new Set(variants.map((v) => v.format))];
   const lists = acceptedLists();
-  const keys = requests.flatMap((requested) => [
+  return requests.flatMap((requested) => [
     ...lists.map((l) => variantCacheKey(origin, id, { requested }, l)),
     ...formats.map((format) => variantCacheKey(origin, id, { requested, format }, [])),
   ]);
-  return [...keys, statusCacheKey(origin, id)];
 }

@@ -1,10 +1,17 @@
 import type { MiddlewareHandler } from "hono";
 
-/** Headers every response of every Worker carries. */
+const BASELINE = [
+  ["X-Content-Type-Options", "nosniff"],
+  ["Referrer-Policy", "strict-origin-when-cross-origin"],
+] as const;
+
+/**
+ * Headers every response of every Worker carries. Set only where missing: a response that already
+ * has them (the serve Worker's cached images, whose headers are immutable) is passed through untouched.
+ */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
-  c.res.headers.set("X-Content-Type-Options", "nosniff");
-  c.res.headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
+  for (const [name, value] of BASELINE) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
 };
 
 /** The upload page's policy: nothing from other origins, no inline script, no framing. */

@@ -118,7 +118,7 @@ describe("while processing", () => {
     const created = await uploadOk(base, photo, "RainDrops.jpg");
     const res = await fetch(`${base}/i/${created.id}`);
     if (res.status === 202) {
-      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("cache-control")).toBe("public, max-age=2");
       expect(((await res.json()) as { status: string }).status).toMatch(/pending|processing/);
     } else {
       expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { allCacheKeys, statusCacheKey, variantCacheKey, type VariantRequest } from "../../core/cache-keys";
+import { allCacheKeys, variantCacheKey, type VariantRequest } from "../../core/cache-keys";
 import { AppError } from "../../core/errors";
 import { acceptedModernFormats } from "../../core/http/negotiate";
 import { createLinkCodec } from "../../core/link-codec";
@@ -94,7 +94,6 @@ describe("cache keys", () => {
         for (const a of accepts) expect(purge.has(variantCacheKey(O, ID, { requested }, acceptedModernFormats(a))), `${requested} ${a}`).toBe(true);
         for (const format of new Set(vs.map((v) => v.format))) expect(purge.has(variantCacheKey(O, ID, { requested, format }, []))).toBe(true);
       }
-      expect(purge.has(statusCacheKey(O, ID))).toBe(true);
       expect([...purge].every((k) => k.startsWith(`${O}/i/${ID}/`))).toBe(true);
       expect(purge.size).toBeLessThanOrEqual(40);
     }

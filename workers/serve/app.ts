@@ -9,6 +9,7 @@ import type { ServeEnv } from "./env";
 import { fromOrigin } from "./origin";
 import { answer } from "./respond";
 import { parseVariantSpec } from "./select";
+import { fromStatusEntry, isStatusEntry } from "./status";
 
 export const app = new Hono<{ Bindings: ServeEnv }>()
   .use(securityHeaders)
@@ -25,7 +26,7 @@ export const app = new Hono<{ Bindings: ServeEnv }>()
     const accepted = req.format ? [] : acceptedModernFormats(c.req.header("accept") ?? null);
     const key = variantCacheKey(new URL(c.req.url).origin, id, req, accepted);
     const hit = await caches.default.match(key);
-    if (hit) return answer(c.req.raw, hit, "HIT");
+    if (hit) return isStatusEntry(hit) ? fromStatusEntry(c, hit) : answer(c.req.raw, hit);
     return fromOrigin(c, id, req, accepted, key);
   })
   .on(["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], ["/i/:id", "/i/:id/:spec"], () => {

@@ -3,17 +3,18 @@ import { ifNoneMatchHits, ifRangeAllows, notModifiedSince, parseRange } from "..
 /** Headers that a 304 repeats from the full answer (RFC 9110 15.4.5), plus our own diagnostics. */
 const KEPT_ON_304 = ["cache-control", "etag", "last-modified", "vary", "content-location", "expires", "cache-tag", "x-cache"];
 
-export type CacheStatus = "HIT" | "MISS";
-
 /**
  * Turns the full, cacheable `200` for a variant into the answer this request gets: `304` for a
- * matching validator, `206`/`416` for a single byte range, the body streamed through otherwise
- * (`HEAD` bodies are dropped by the router). The cache always holds the full `200`, so a hit and a
- * miss follow the same rules.
+ * matching validator, `206`/`416` for a single byte range, else the full answer itself, untouched:
+ * the common case on the hot path (`HEAD` bodies are dropped by the router). The cache always holds
+ * the full `200`, so a hit and a miss follow the same rules.
  */
-export async function answer(req: Request, full: Response, cache: CacheStatus): Promise<Response> {
+export async function answer(req: Request, full: Response): Promise<Response> {
+  const conditional = req.headers.has("if-none-match") || req.headers.has("if-modified-since");
+  const rangeHeader = req.headers.get("range");
+  if (!conditional && rangeHeader === null) return full;
+
   const headers = new Headers(full.headers);
-  headers.set("x-cache", cache);
   const etag = headers.get("etag") ?? "";
   const lastModified = headers.get("last-modified");
 
@@ -30,7 +31,6 @@ export async function answer(req: Request, full: Response, cache: CacheStatus): 
     return new Response(null, { status: 304, headers: kept });
   }
 
-  const rangeHeader = req.headers.get("range");
   if (rangeHeader === null || !ifRangeAllows(req.headers.get("if-range"), etag, lastModified)) {
     return new Response(full.body, { status: 200, headers });
   }
@@ -38,7 +38,7 @@ export async function answer(req: Request, full: Response, cache: CacheStatus): 
   const range = parseRange(rangeHeader, body.byteLength);
   if (range.kind === "unsatisfiable") {
     // Not the image and not cacheable: only what the client needs to ask again (RFC 9110 15.5.17).
-    const refused = { "content-range": `bytes */${body.byteLength}`, "accept-ranges": "bytes", "cache-control": "no-store", "x-cache": cache };
+    const refused = { "content-range": `bytes */${body.byteLength}`, "accept-ranges": "bytes", "cache-control": "no-store", "x-cache": headers.get("x-cache") ?? "" };
     return new Response(null, { status: 416, headers: refused });
   }
   if (range.kind === "range") {

@@ -5,11 +5,12 @@ import type { VariantChoice } from "./select";
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 
 /**
- * The full `200` for a stored variant, exactly as it is put in the cache; every other answer (304,
- * 206, 416, HEAD) is derived from it by `answer()`.
+ * The full `200` for a stored variant, exactly as it is put in the cache (`x-cache: HIT` baked in, so
+ * a plain hit is returned as stored); every other answer (304, 206, 416, HEAD) is derived from it by
+ * `answer()`. It carries every header the Workers' common middleware would add, so that middleware
+ * never has to touch a cached response.
  */
-export async function variantResponse(object: R2ObjectBody, id: string, choice: VariantChoice): Promise<Response> {
-  const body = await object.arrayBuffer();
+export function variantResponse(body: ArrayBuffer, object: R2Object, id: string, choice: VariantChoice, cache: "HIT" | "MISS"): Response {
   const { variant, negotiated } = choice;
   const expected = FORMAT_TYPE[variant.format];
   // The type the resize engine stored with the bytes, unless it disagrees with the row: then the
@@ -29,8 +30,10 @@ export async function variantResponse(object: R2ObjectBody, id: string, choice: 
     "cross-origin-resource-policy": "cross-origin",
     "access-control-allow-origin": "*",
     "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
     // Lets the zone purge API drop every copy of an image in every data centre with one call.
     "cache-tag": `img-${id}`,
+    "x-cache": cache,
   });
   if (negotiated) headers.set("vary", "Accept");
   return new Response(body, { status: 200, headers });

@@ -1,0 +1,149 @@
+// `npm run bench:serve`: the serve Worker's cache-hit and cache-miss throughput and latency on
+// `/i/{id}/800`, side by side with the floor (a bare Worker answering the same bytes from
+// `caches.default`) and nginx serving them from disk. Everything on 127.0.0.1, a few seconds a run.
+// Writes bench/results/serve.json.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { LogLevel } from "miniflare";
+import { ROOT, buildWorkers, startSystem } from "../scripts/lib/system.mjs";
+import { startFloor, startNginx } from "./serve-refs.mjs";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ROUNDS = 2;
+const PHOTO = path.join(ROOT, "../shared/corpus/photos/LadyBird.jpg");
+/** Chrome's `Accept` for images: the variant measured is the negotiated 800 px WebP. */
+const ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+
+/** One autocannon run; `requests` may vary each request (the miss run gives each its own host). */
+function load(url, { seconds = SECONDS, requests } = {}) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { accept: ACCEPT }, requests }, (err, r) => {
+      if (err) return reject(err);
+      resolve({
+        rps: Math.round(r.requests.average),
+        p50_ms: r.latency.p50,
+        p99_ms: r.latency.p99,
+        requests: r.requests.total,
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts,
+        mb_per_s: Math.round((r.throughput.average / 1e6) * 10) / 10,
+      });
+    });
+  });
+}
+
+async function uploadAndWait(base, bytes) {
+  const fd = new FormData();
+  fd.append("file", new Blob([bytes]), "LadyBird.jpg");
+  const created = await (await fetch(`${base}/api/images`, { method: "POST", body: fd })).json();
+  for (let i = 0; i < 600; i++) {
+    const rec = await (await fetch(`${base}/api/images/${created.id}`)).json();
+    if (rec.status === "ready") return created.id;
+    if (rec.status === "failed") throw new Error(`resize failed: ${rec.error}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("image never became ready");
+}
+
+const mean = (runs, k) => Math.round((runs.reduce((s, r) => s + r[k], 0) / runs.length) * 100) / 100;
+const summary = (runs) => ({ rps: mean(runs, "rps"), p50_ms: mean(runs, "p50_ms"), p99_ms: mean(runs, "p99_ms"), runs });
+
+async function main() {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-serve-"));
+  const stops = [];
+  try {
+    const sys = await startSystem({ persistRoot: path.join(tmp, "state"), port: 0, logLevel: LogLevel.WARN, build: await buildWorkers(path.join(tmp, "build")) });
+    stops.push(() => sys.dispose());
+    const id = await uploadAndWait(sys.url, await readFile(PHOTO));
+    const url = `${sys.url}/i/${id}/800`;
+    // The floor is seeded with the hit's exact headers and bytes (minus what the runtime adds itself).
+    let first;
+    for (let i = 0; i < 50 && first?.headers.get("x-cache") !== "HIT"; i++) {
+      first = await fetch(url, { headers: { accept: ACCEPT } });
+      if (first.status !== 200) throw new Error(`${url}: ${first.status}`);
+      if (first.headers.get("x-cache") !== "HIT") await first.arrayBuffer();
+    }
+    const body = new Uint8Array(await first.arrayBuffer());
+    const type = first.headers.get("content-type");
+    const hitHeaders = new Headers(first.headers);
+    for (const h of ["content-length", "date", "connection", "keep-alive", "transfer-encoding"]) hitHeaders.delete(h);
+
+    const floor = await startFloor(path.join(tmp, "floor"), body, hitHeaders);
+    stops.push(floor.stop);
+    const nginx = await startNginx(body, type);
+    if (nginx.stop) stops.push(nginx.stop);
+
+    // Warm every target (JIT, connections, the cache entry), then alternate floor and hit so drift
+    // from other load on the machine falls on both alike.
+    for (const u of [url, floor.url, nginx.url].filter(Boolean)) await load(u, { seconds: 1 });
+    const hits = [];
+    const floors = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      floors.push(await load(floor.url));
+      hits.push(await load(url));
+    }
+
+    // Misses: each request names another host, so each has its own cache key and runs the whole
+    // miss path (status key, allocator check, D1 row, R2 object, cache put) on the same variant.
+    let n = 0;
+    const seen = { MISS: 0, HIT: 0 };
+    const missRequests = [
+      {
+        method: "GET",
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, host: `m${n++}.miss.bench` } }),
+        onResponse: (status, _body, _ctx, headers) => void (headers["x-cache"] in seen && seen[headers["x-cache"]]++),
+      },
+    ];
+    const misses = [await load(url, { requests: missRequests })];
+    const nginxRuns = nginx.url ? [await load(nginx.url), await load(nginx.url)] : [];
+
+    const hit = summary(hits);
+    const fl = summary(floors);
+    const miss = summary(misses);
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version },
+      target: { path: "/i/{id}/800", accept: ACCEPT, content_type: type, bytes: body.byteLength, source: "corpus/photos/LadyBird.jpg" },
+      load: { connections: CONNECTIONS, seconds_per_run: SECONDS, rounds: ROUNDS, host: "127.0.0.1" },
+      floor: fl,
+      hit,
+      miss,
+      nginx: nginx.url ? summary(nginxRuns) : { skipped: nginx.skipped },
+      ratios: {
+        hit_vs_floor_rps: Math.round((hit.rps / fl.rps) * 1000) / 1000,
+        miss_vs_hit_p50: Math.round((miss.p50_ms / hit.p50_ms) * 100) / 100,
+        miss_vs_hit_rps: Math.round((miss.rps / hit.rps) * 1000) / 1000,
+        hit_vs_nginx_rps: nginx.url ? Math.round((hit.rps / summary(nginxRuns).rps) * 1000) / 1000 : null,
+      },
+      targets: {},
+      miss_cache_status: seen,
+    };
+    result.targets = {
+      "hit >= 90% of floor (rps)": result.ratios.hit_vs_floor_rps >= 0.9,
+      "miss within 2x a hit (p50 latency)": result.ratios.miss_vs_hit_p50 <= 2,
+      "every miss-run request was a miss": seen.HIT === 0 && seen.MISS > 0,
+    };
+    for (const [name, runs] of Object.entries({ floor: floors, hit: hits, miss: misses, nginx: nginxRuns })) {
+      for (const r of runs) if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    }
+    await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
+    await writeFile(path.join(ROOT, "bench/results/serve.json"), JSON.stringify(result, null, 2) + "\n");
+    print(result);
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function print(r) {
+  const row = (name, s) => (s.skipped ? `${name.padEnd(7)} skipped: ${s.skipped}` : `${name.padEnd(7)} ${String(s.rps).padStart(7)} req/s   p50 ${s.p50_ms} ms   p99 ${s.p99_ms} ms`);
+  console.log(`\n/i/{id}/800 (${r.target.content_type}, ${r.target.bytes} bytes), ${r.load.connections} connections, ${r.load.seconds_per_run} s runs`);
+  for (const [name, s] of [["floor", r.floor], ["hit", r.hit], ["miss", r.miss], ["nginx", r.nginx]]) console.log(row(name, s));
+  console.log(`hit/floor ${r.ratios.hit_vs_floor_rps}   miss/hit p50 ${r.ratios.miss_vs_hit_p50}   miss/hit req/s ${r.ratios.miss_vs_hit_rps}   hit/nginx ${r.ratios.hit_vs_nginx_rps}`);
+  for (const [t, ok] of Object.entries(r.targets)) console.log(`${ok ? "met " : "MISSED"}  ${t}`);
+}
+
+await main();
