@@ -1,38 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
-import { composeSeq, MAX_SHARDS, SEQ_LIMIT, splitSeq } from "../core/link-layout";
+import { composeSeq, SEQ_LIMIT, splitSeq } from "../core/link-layout";
 import { ShardBitmap } from "../core/link-roaring";
+import { AllocateRequest, parse, PendingQuery, RestoreRequest, Seq, SeqBatch, type ShardStats } from "./link-rpc";
 import { LinkStore } from "./link-store";
 
-/** An allocator integer as it crosses the RPC boundary. */
-export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-export const ShardIndex = z.number().int().min(0).max(MAX_SHARDS - 1);
-/** Batches stay small: one call is one synchronous transaction and holds the object's input gate. */
-export const MAX_BATCH = 1024;
-export const AllocateRequest = z.object({ shard: ShardIndex, count: z.number().int().min(1).max(MAX_BATCH).default(1) });
-export type AllocateRequest = z.input<typeof AllocateRequest>;
-const SeqBatch = z.union([Seq.transform((s) => [s]), z.array(Seq).max(MAX_BATCH)]);
-export const RestoreRequest = z.object({ shard: ShardIndex, seqs: z.array(Seq).max(MAX_BATCH) });
-export type RestoreRequest = z.input<typeof RestoreRequest>;
-const PendingQuery = z.object({ olderThanMs: z.number().int().nonnegative(), limit: z.number().int().min(1).max(MAX_BATCH) });
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new RangeError(`bad allocator argument: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
-export interface ShardStats {
-  shard: number | null;
-  leasedBlocks: number;
-  openBlocks: number;
-  /** Stored size of the containers held in memory. */
-  memoryBytes: number;
-  pending: number;
-  reserved: number;
-  /** The object's SQLite database, pages included. */
-  storedBytes: number;
-}
 
 /** Ids reserved per write when single ids are asked for: one SQLite commit serves this many calls. */
 export const RESERVE = 64;
@@ -82,7 +53,7 @@ export class LinkAllocator extends DurableObject<Env> {
   /** `count` fresh ids of this shard (default one). The first call pins the shard number. */
   allocate(request: AllocateRequest): number[] {
     const { shard, count } = parse(AllocateRequest, request);
-    if (this.shard !== undefined && this.shard !== shard) throw new RangeError(`this object is shard ${this.shard}, not ${shard}`);
+    this.checkShard(shard);
     const stale = Date.now() - this.reservedAt > RESERVATION_TTL_MS;
     if (this.shard === undefined || stale || this.reserved.length < count) this.reserve(shard, count, stale);
     const out = this.reserved.splice(0, count);
@@ -100,10 +71,7 @@ export class LinkAllocator extends DurableObject<Env> {
     }
     const now = Date.now();
     const fresh = this.mutate(() => {
-      if (this.shard === undefined) {
-        this.store.pinShard(shard);
-        this.shard = shard;
-      }
+      this.pin(shard);
       for (const seq of dropped) {
         const { block, offset } = splitSeq(seq);
         this.store.takePending(seq);
@@ -157,14 +125,11 @@ export class LinkAllocator extends DurableObject<Env> {
    */
   restore(request: RestoreRequest): void {
     const { shard, seqs } = parse(RestoreRequest, request);
-    if (this.shard !== undefined && this.shard !== shard) throw new RangeError(`this object is shard ${this.shard}, not ${shard}`);
+    this.checkShard(shard);
     const parts = seqs.map(splitSeq);
     if (parts.some((p) => p.shard !== shard)) throw new RangeError(`ids of another shard than ${shard}`);
     this.mutate(() => {
-      if (this.shard === undefined) {
-        this.store.pinShard(shard);
-        this.shard = shard;
-      }
+      this.pin(shard);
       seqs.forEach((seq, i) => {
         this.store.takePending(seq);
         this.bitmap.restore(parts[i]!.block, parts[i]!.offset);
@@ -205,6 +170,18 @@ export class LinkAllocator extends DurableObject<Env> {
       reserved: this.reserved.length,
       storedBytes: this.ctx.storage.sql.databaseSize,
     };
+  }
+
+  /** A caller naming another shard than this object is has its routing wrong. */
+  private checkShard(shard: number): void {
+    if (this.shard !== undefined && this.shard !== shard) throw new RangeError(`this object is shard ${this.shard}, not ${shard}`);
+  }
+
+  /** Inside a transaction: the first call that names a shard makes this object that shard, for good. */
+  private pin(shard: number): void {
+    if (this.shard !== undefined) return;
+    this.store.pinShard(shard);
+    this.shard = shard;
   }
 
   /** The block and offset of an id this shard leased; anything else is a caller's routing bug. */

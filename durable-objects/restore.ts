@@ -3,7 +3,8 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { images } from "../db/schema";
 import { BLOCK_SIZE, BLOCKS_PER_SHARD, composeSeq, shardName } from "../core/link-layout";
 import { shardCount } from "./client";
-import { MAX_BATCH, type LinkAllocator } from "./link-allocator";
+import type { LinkAllocator } from "./link-allocator";
+import { MAX_BATCH } from "./link-rpc";
 import type { ReconcileEnv } from "./reconcile";
 
 /**
