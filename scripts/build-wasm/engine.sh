@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds workers/resize/wasm/engine.wasm: libjpeg-turbo and zlib's inflate (Debian's source
-# packages) plus the small C wrapper in wasm/engine/ (streaming scaled JPEG decode, JPEG encode,
-# PNG data inflate, separable Lanczos3).
+# Builds workers/resize/wasm/engine.wasm: libjpeg-turbo, zlib's inflate and libwebp's decoder
+# (Debian's source packages, with Debian's patches, e.g. libwebp's CVE-2023-4863 fix) plus the
+# small C wrapper in wasm/engine/ (streaming scaled JPEG decode, JPEG encode, PNG data inflate,
+# scaled WebP decode, separable Lanczos3).
 # Needs Debian's `emscripten`, `cmake` and `dpkg-dev`, and a deb-src entry for the apt mirror.
 #   scripts/build-wasm/engine.sh           rebuild and overwrite the committed .wasm
 #   scripts/build-wasm/engine.sh --check   rebuild into a temp dir and compare with the committed one
@@ -10,6 +11,7 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$repo/workers/resize/wasm/engine.wasm"
 ljt_version="2.1.5"
 zlib_version="1.2.13"
+webp_version="1.2.4"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -21,19 +23,19 @@ fi
 export NODE_PATH=/usr/share/nodejs
 
 cd "$work"
-if ! apt-get source --download-only libjpeg-turbo zlib >/dev/null 2>&1; then
+if ! apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null 2>&1; then
   # No deb-src entry yet: add one for the configured mirror(s), then retry.
   for f in /etc/apt/sources.list.d/*.sources; do
     grep -q '^Types: deb-src' "$f" || sed 's/^Types: deb$/Types: deb-src/' "$f" > "${f%.sources}-src.sources"
   done
   apt-get update -qq
-  apt-get source --download-only libjpeg-turbo zlib >/dev/null
+  apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null
 fi
-# The committed .wasm was built from these upstream versions (bookworm's).
-tar xzf "libjpeg-turbo_${ljt_version}.orig.tar.gz"
-tar xjf "zlib_${zlib_version}.dfsg.orig.tar.bz2"
+# The committed .wasm was built from these upstream versions (bookworm's), Debian patches applied.
+for dsc in libjpeg-turbo_*.dsc zlib_*.dsc libwebp_*.dsc; do dpkg-source --no-check -x "$dsc" >/dev/null; done
 src="$work/libjpeg-turbo-${ljt_version}"
 zsrc="$(echo "$work"/zlib-"${zlib_version}"*/)"
+wsrc="$work/libwebp-${webp_version}"
 
 # CMake's type-size probes misread size_t/unsigned long under emscripten: state them.
 (cd "$src" && mkdir -p build && cd build && emcmake cmake .. -DCMAKE_BUILD_TYPE=Release \
@@ -41,9 +43,11 @@ zsrc="$(echo "$work"/zlib-"${zlib_version}"*/)"
   -DSIZE_T=4 -DHAVE_SIZE_T=TRUE -DUNSIGNED_LONG=4 -DHAVE_UNSIGNED_LONG=TRUE \
   -DCMAKE_C_FLAGS="-O3" >/dev/null && emmake make -j2 jpeg-static >/dev/null)
 
-emcc -O3 -msimd128 -I"$src" -I"$src/build" -I"$zsrc" \
+emcc -O3 -msimd128 -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" \
   "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
   "$repo/wasm/engine/inflate.c" "$zsrc"/{adler32,crc32,inffast,inflate,inftrees,zutil}.c \
+  "$repo/wasm/engine/webp-decode.c" "$wsrc"/src/dec/*.c "$wsrc"/src/utils/*.c \
+  $(ls "$wsrc"/src/dsp/*.c | grep -Ev '/(enc|cost|ssim)[_.]') \
   "$src/build/libjpeg.a" \
   -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=256KB \
   -sERROR_ON_UNDEFINED_SYMBOLS=0 -o "$work/engine.wasm"

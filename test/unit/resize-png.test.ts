@@ -12,7 +12,9 @@ const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url)
 const manifest: { path: string; expect: string; format?: string }[] = existsSync(CORPUS + "manifest.json")
   ? JSON.parse(readFileSync(CORPUS + "manifest.json", "utf8"))
   : [];
-const engineModule = await WebAssembly.compile(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
+// The project's types are workerd's, whose WebAssembly.Module is not constructible from bytes; Node's is.
+const NodeModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
+const engineModule = new NodeModule(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
 const pngs = manifest.filter((e) => e.expect === "accept" && e.format === "png").map((e) => e.path);
 
 function ours(bytes: Uint8Array): Uint8Array {

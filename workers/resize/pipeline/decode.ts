@@ -1,5 +1,4 @@
 import { CodecFailure, decodeAvif, decodeWebp } from "./codecs/jsquash";
-import { photonDecode } from "./codecs/photon";
 import { InstantiationError } from "./codecs/slot";
 import { PipelineError } from "./errors";
 import { placeOnCanvas, type Rgba } from "./pixels";
@@ -10,7 +9,7 @@ const FORMAT_NAMES: Record<SourceFormat, string> = { jpeg: "JPEG", png: "PNG", g
 
 function reason(err: unknown): string {
   if (err instanceof CodecFailure) return err.detail;
-  // A Rust panic inside photon surfaces as a bare trap ("unreachable"): it has no message.
+  // A trap inside a codec has no message of its own.
   if (err instanceof WebAssembly.RuntimeError) return "the data could not be decoded (corrupt or unsupported)";
   return err instanceof Error ? err.message : String(err);
 }
@@ -19,17 +18,6 @@ function fail(format: SourceFormat, err: unknown): never {
   // A PipelineError is final already; an InstantiationError is not the input's fault (retry).
   if (err instanceof PipelineError || err instanceof InstantiationError) throw err;
   throw new PipelineError(`${FORMAT_NAMES[format]}: ${reason(err)}`, { cause: err });
-}
-
-/**
- * The GIF's logical screen must be the recorded size before photon allocates a canvas for it (it
- * may claim 65535x65535 over a 6x6 frame).
- */
-function checkGifScreen(bytes: Uint8Array, width: number, height: number): void {
-  if (bytes.length < 10 || String.fromCharCode(...bytes.subarray(0, 3)) !== "GIF") throw new PipelineError("GIF: bad signature");
-  const w = bytes[6]! | (bytes[7]! << 8);
-  const h = bytes[8]! | (bytes[9]! << 8);
-  if (w !== width || h !== height) throw new PipelineError(`GIF: header says ${w}x${h}, recorded ${width}x${height}`);
 }
 
 async function decodeWebpFirstFrame(bytes: Uint8Array): Promise<Rgba> {
@@ -43,17 +31,13 @@ async function decodeWebpFirstFrame(bytes: Uint8Array): Promise<Rgba> {
 }
 
 /**
- * Decodes a GIF, WebP or AVIF still (or first frame) to RGBA8 as stored. JPEG and PNG have their
- * own streaming paths (jpeg.ts, png.ts).
+ * Decodes a WebP or AVIF still (or first frame) to RGBA8 as stored. JPEG, PNG and GIF have
+ * their own streaming paths (jpeg.ts, png.ts, gif.ts).
  */
-export async function decodeSource(bytes: Uint8Array, format: "gif" | "webp" | "avif", width: number, height: number): Promise<Rgba> {
+export async function decodeSource(bytes: Uint8Array, format: "webp" | "avif", width: number, height: number): Promise<Rgba> {
   let img: Rgba;
   try {
     switch (format) {
-      case "gif":
-        checkGifScreen(bytes, width, height);
-        img = await photonDecode(bytes);
-        break;
       case "webp":
         img = await decodeWebpFirstFrame(bytes);
         break;

@@ -66,6 +66,7 @@ import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, re
 import { photonEncodePng } from "./codecs/photon";
 import { releaseAll } from "./codecs/slot";
 import { decodeSource } from "./decode";
+import { decodeGifResized } from "./gif";
 import { decodeJpegFallback, decodeJpegResized, isUnsupportedJpeg } from "./jpeg";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
@@ -157,6 +158,7 @@ async function firstImage(
     }
   }
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h);
+  if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
   const decoded = await decodeSource(bytes, src.format, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);
   const transparent = hasTransparency(decoded);
