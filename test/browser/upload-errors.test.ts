@@ -157,4 +157,25 @@ describe("refusals and failures on the upload page", () => {
     await page.keyboard.press("Enter");
     await waitState(card(page, "q1.jpg"), "ready");
   });
+
+  it("shows the bytes sent as they go on a slow connection", async () => {
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 512 * 1024 });
+    try {
+      await dropFiles(page, [await corpusFile("photos/RainDrops.jpg", "slow-RainDrops.jpg")]);
+      const item = card(page, "slow-RainDrops.jpg");
+      const status = item.locator(".status");
+      await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Uploading ([1-9]|[1-9]\d)% · [\d.]+ (KB|MB) of 1\.2 MB$/);
+      const value = await item.locator("progress").evaluate((p) => (p as unknown as { value: number }).value);
+      expect(value).toBeGreaterThan(0);
+      expect(value).toBeLessThan(100);
+      await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+      await page.screenshot({ path: path.join(OUTPUT, "upload-page-progress.png") });
+      await waitState(item, "ready");
+    } finally {
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+  });
 });

@@ -231,8 +231,9 @@ describe("the upload page in Chromium", () => {
     await settle();
     await page.screenshot({ path: path.join(OUTPUT, "upload-page-narrow.png"), fullPage: true });
     await page.emulateMedia({ colorScheme: "dark" });
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await settle();
-    await page.screenshot({ path: path.join(OUTPUT, "upload-page-narrow-dark.png"), fullPage: false });
+    await page.screenshot({ path: path.join(OUTPUT, "upload-page-narrow-dark.png") });
     // Nothing sticks out sideways on a phone.
     const overflow = await page.evaluate(() => {
       const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;

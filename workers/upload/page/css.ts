@@ -17,6 +17,7 @@ export const PAGE_CSS = String.raw`
   --accent-soft: #e7eefc;
   --danger: #b42323;
   --danger-soft: #fcebeb;
+  --on-danger: #ffffff;
   --ok: #17753a;
   --focus: #1f5fd6;
   --shadow: 0 1px 2px rgb(16 24 40 / 6%), 0 1px 3px rgb(16 24 40 / 10%);
@@ -38,6 +39,7 @@ export const PAGE_CSS = String.raw`
     --accent-soft: #1a2840;
     --danger: #ff7b7b;
     --danger-soft: #3a1c1f;
+    --on-danger: #2a0b0b;
     --ok: #5fd68a;
     --focus: #8fb7ff;
     --shadow: 0 1px 2px rgb(0 0 0 / 40%);
@@ -80,7 +82,7 @@ main { flex: 1; width: 100%; max-width: 54rem; margin: 0 auto; padding: 0 1.25re
 .btn.primary:hover { background: var(--accent-hover); border-color: var(--accent-hover); }
 #pick { min-height: 2.75rem; padding: 0.55rem 1.4rem; font-size: 1rem; }
 .btn.danger { color: var(--danger); }
-.btn.danger.armed { color: #fff; background: var(--danger); border-color: var(--danger); }
+.btn.danger.armed { color: var(--on-danger); background: var(--danger); border-color: var(--danger); }
 .btn.done { color: var(--ok); border-color: var(--ok); }
 
 .results h2 { margin: 2rem 0 0.75rem; font-size: 1.1rem; }
