@@ -1,5 +1,5 @@
 /**
- * Client part 2 of 5: the page's own history of uploads in localStorage. It holds each image's
+ * Client part: the page's own history of uploads in localStorage. It holds each image's
  * delete token, which the API shows only once, so a reload or a new visit can still delete it.
  */
 export const HISTORY_JS = String.raw`

@@ -20,7 +20,7 @@ function precheck(file) {
   if (file.size === 0) return "empty";
   if (file.size > settings.maxBytes) return "payload_too_large";
   // An empty type (unknown extension) goes to the server, which judges by the bytes.
-  if (file.type && !settings.accepted.includes(file.type)) return "unsupported_media_type";
+  if (file.type && !settings.accepted.includes(file.type) && !TYPE_ALIASES.includes(file.type)) return "unsupported_media_type";
   return "";
 }
 

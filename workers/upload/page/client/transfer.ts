@@ -1,5 +1,5 @@
 /**
- * Client part 3 of 5: the upload queue. A few uploads run at once through XMLHttpRequest (whose
+ * Client part: the upload queue. A few uploads run at once through XMLHttpRequest (whose
  * upload progress events report real bytes sent); network errors, 429 and 503 are retried after
  * Retry-After or a growing pause; accepted images are polled with backoff until ready or failed.
  */
@@ -18,7 +18,7 @@ export const TRANSFER_JS = String.raw`
  * @property {number} retryAt          when a waiting item goes back in the queue (ms since epoch)
  * @property {Saved | null} saved      set once the server accepted the file
  * @property {string} code             the error code behind state "error" or "waiting"
- * @property {string} detail           the server's own message, shown small under ours
+ * @property {string} detail           why, in the server's words or the browser check's, shown small under ours
  * @property {boolean} retryable
  * @property {number} order            see Saved.order
  * @property {number} pollStarted      when status polling began, to slow it down after a while

@@ -1,7 +1,8 @@
 /**
- * Client part 1 of 5: settings, formatting, the human wording of every API error, DOM helpers and
- * the live region. The parts are plain browser JavaScript (no template literals, so they can live in
- * String.raw) concatenated into one module script; test/browser type-checks them against the DOM.
+ * Client part: settings, formatting, the human wording of every API error, DOM helpers and the live
+ * region. The parts (in the order ../index.ts joins them) are plain browser JavaScript, without
+ * template literals so they can live in String.raw, concatenated into one module script;
+ * test/browser/client-types.test.ts type-checks them against the DOM.
  */
 export const UTIL_JS = String.raw`
 /** How many uploads run at once: enough to fill a connection, few enough to show steady progress. */
@@ -14,6 +15,9 @@ const settings = {
   maxBytes: 32 * 1024 * 1024,
   accepted: ["image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"],
 };
+
+/** Names some systems give accepted formats (APNG is a PNG to the server). */
+const TYPE_ALIASES = ["image/jpg", "image/pjpeg", "image/x-png", "image/apng"];
 
 /** @param {number} n */
 function formatBytes(n) {
