@@ -18,9 +18,9 @@ const PHOTO = path.join(ROOT, "../shared/corpus/photos/LadyBird.jpg");
 const ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 
 /** One autocannon run; `requests` may vary each request (the miss run gives each its own host). */
-function load(url, { seconds = SECONDS, requests } = {}) {
+function load(url, { seconds = SECONDS, connections = CONNECTIONS, requests } = {}) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { accept: ACCEPT }, requests }, (err, r) => {
+    autocannon({ url, connections, duration: seconds, headers: { accept: ACCEPT }, requests }, (err, r) => {
       if (err) return reject(err);
       resolve({
         rps: Math.round(r.requests.average),
@@ -90,14 +90,29 @@ async function main() {
     // miss path (status key, allocator check, D1 row, R2 object, cache put) on the same variant.
     let n = 0;
     const seen = { MISS: 0, HIT: 0 };
-    const missRequests = [
+    const missRequests = (steps) => [
       {
         method: "GET",
         setupRequest: (req) => ({ ...req, headers: { ...req.headers, host: `m${n++}.miss.bench` } }),
-        onResponse: (status, _body, _ctx, headers) => void (headers["x-cache"] in seen && seen[headers["x-cache"]]++),
+        onResponse: (_status, _body, _ctx, headers) => {
+          if (headers["x-cache"] in seen) seen[headers["x-cache"]]++;
+          for (const m of (headers["server-timing"] ?? "").matchAll(/(\w+);dur=(\d+)/g)) {
+            steps[m[1]] ??= { total: 0, count: 0 };
+            steps[m[1]].total += Number(m[2]);
+            steps[m[1]].count++;
+          }
+        },
       },
     ];
-    const misses = [await load(url, { requests: missRequests })];
+    const steps = { loaded: {}, unloaded: {} };
+    const misses = [await load(url, { requests: missRequests(steps.loaded) })];
+    // One client at a time: the latency of a single request with no queueing in front of it
+    // (autocannon's percentiles are whole milliseconds, so the mean is taken from the rate).
+    const unloaded = {};
+    for (const [name, requests] of [["hit", undefined], ["miss", missRequests(steps.unloaded)]]) {
+      const r = await load(url, { connections: 1, seconds: 2, requests });
+      unloaded[name] = { ...r, mean_ms: Math.round((1000 / r.rps) * 100) / 100 };
+    }
     const nginxRuns = nginx.url ? [await load(nginx.url), await load(nginx.url)] : [];
 
     const hit = summary(hits);
@@ -116,9 +131,14 @@ async function main() {
         hit_vs_floor_rps: Math.round((hit.rps / fl.rps) * 1000) / 1000,
         miss_vs_hit_p50: Math.round((miss.p50_ms / hit.p50_ms) * 100) / 100,
         miss_vs_hit_rps: Math.round((miss.rps / hit.rps) * 1000) / 1000,
+        miss_vs_hit_mean_unloaded: Math.round((unloaded.miss.mean_ms / unloaded.hit.mean_ms) * 100) / 100,
         hit_vs_nginx_rps: nginx.url ? Math.round((hit.rps / summary(nginxRuns).rps) * 1000) / 1000 : null,
       },
       targets: {},
+      unloaded,
+      miss_steps_mean_ms: Object.fromEntries(
+        Object.entries(steps).map(([run, byStep]) => [run, Object.fromEntries(Object.entries(byStep).map(([k, v]) => [k, Math.round((v.total / v.count) * 100) / 100]))]),
+      ),
       miss_cache_status: seen,
     };
     result.targets = {
@@ -126,7 +146,7 @@ async function main() {
       "miss within 2x a hit (p50 latency)": result.ratios.miss_vs_hit_p50 <= 2,
       "every miss-run request was a miss": seen.HIT === 0 && seen.MISS > 0,
     };
-    for (const [name, runs] of Object.entries({ floor: floors, hit: hits, miss: misses, nginx: nginxRuns })) {
+    for (const [name, runs] of Object.entries({ floor: floors, hit: hits, miss: misses, nginx: nginxRuns, unloaded: Object.values(unloaded) })) {
       for (const r of runs) if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     }
     await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
@@ -142,7 +162,8 @@ function print(r) {
   const row = (name, s) => (s.skipped ? `${name.padEnd(7)} skipped: ${s.skipped}` : `${name.padEnd(7)} ${String(s.rps).padStart(7)} req/s   p50 ${s.p50_ms} ms   p99 ${s.p99_ms} ms`);
   console.log(`\n/i/{id}/800 (${r.target.content_type}, ${r.target.bytes} bytes), ${r.load.connections} connections, ${r.load.seconds_per_run} s runs`);
   for (const [name, s] of [["floor", r.floor], ["hit", r.hit], ["miss", r.miss], ["nginx", r.nginx]]) console.log(row(name, s));
-  console.log(`hit/floor ${r.ratios.hit_vs_floor_rps}   miss/hit p50 ${r.ratios.miss_vs_hit_p50}   miss/hit req/s ${r.ratios.miss_vs_hit_rps}   hit/nginx ${r.ratios.hit_vs_nginx_rps}`);
+  console.log(`one client: hit ${r.unloaded.hit.mean_ms} ms, miss ${r.unloaded.miss.mean_ms} ms (mean); miss steps in ms ${JSON.stringify(r.miss_steps_mean_ms)}`);
+  console.log(`hit/floor ${r.ratios.hit_vs_floor_rps}   miss/hit p50 ${r.ratios.miss_vs_hit_p50} (one client ${r.ratios.miss_vs_hit_mean_unloaded})   miss/hit req/s ${r.ratios.miss_vs_hit_rps}   hit/nginx ${r.ratios.hit_vs_nginx_rps}`);
   for (const [t, ok] of Object.entries(r.targets)) console.log(`${ok ? "met " : "MISSED"}  ${t}`);
 }
 

@@ -102,15 +102,17 @@ describe("cache keys", () => {
 
 describe("wasIssued (the allocator's never-issued check)", () => {
   const codec = createLinkCodec("unit-test-secret-0123456789");
-  const id = codec.encode(42);
-  it("asks the allocator about the id's integer", async () => {
+  it("asks the allocator about the id's integer, and remembers a yes (ids are never reused)", async () => {
     const isAllocated = vi.fn(async (seq: number) => seq === 42);
-    expect(await wasIssued(id, codec, { isAllocated })).toBe(true);
+    expect(await wasIssued(codec.encode(42), codec, { isAllocated })).toBe(true);
     expect(await wasIssued(codec.encode(43), codec, { isAllocated })).toBe(false);
-    expect(isAllocated).toHaveBeenCalledWith(42);
+    expect(await wasIssued(codec.encode(42), codec, { isAllocated })).toBe(true);
+    expect(await wasIssued(codec.encode(43), codec, { isAllocated })).toBe(false);
+    expect(isAllocated.mock.calls).toEqual([[42], [43], [43]]);
   });
   it("fails open: no check, an error or a slow answer means read the row", async () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
+    const id = codec.encode(7);
     expect(await wasIssued(id, undefined, { isAllocated: async () => false })).toBeUndefined();
     expect(await wasIssued(id, codec, undefined)).toBeUndefined();
     expect(await wasIssued(id, codec, { isAllocated: async () => Promise.reject(new Error("overloaded")) })).toBeUndefined();

@@ -5,6 +5,14 @@ export interface AllocatorCheck {
   isAllocated(seq: number): Promise<boolean>;
 }
 
+/**
+ * Integers the allocator said were issued, kept for the isolate's life: a published id is never
+ * reused, so a yes never goes stale (an id released after a failed upload only costs a D1 read).
+ * A no is not kept here: the id may be handed out a second later; the edge cache keeps that 404 briefly.
+ */
+const knownIssued = new Set<number>();
+const KNOWN_ISSUED_MAX = 10_000;
+
 /** How long the allocator may take before the answer is treated as unknown (the row is then read). */
 export const ALLOCATOR_TIMEOUT_MS = 250;
 
@@ -15,12 +23,18 @@ export const ALLOCATOR_TIMEOUT_MS = 250;
  */
 export async function wasIssued(id: string, codec: LinkCodec | undefined, check: AllocatorCheck | undefined): Promise<boolean | undefined> {
   if (!codec || !check) return undefined;
+  const seq = codec.decode(id);
+  if (knownIssued.has(seq)) return true;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => {
     timer = setTimeout(resolve, ALLOCATOR_TIMEOUT_MS, undefined);
   });
   try {
-    const answer: unknown = await Promise.race([check.isAllocated(codec.decode(id)), late]);
+    const answer: unknown = await Promise.race([check.isAllocated(seq), late]);
+    if (answer === true) {
+      if (knownIssued.size >= KNOWN_ISSUED_MAX) knownIssued.clear();
+      knownIssued.add(seq);
+    }
     return typeof answer === "boolean" ? answer : undefined;
   } catch (err) {
     console.warn(JSON.stringify({ msg: "allocator check failed, reading the row instead", id, error: String(err) }));

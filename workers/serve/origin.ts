@@ -15,19 +15,37 @@ import { variantResponse } from "./variant-response";
 /**
  * A cache miss for a variant key: the allocator's never-issued check, then the D1 row, then the R2
  * object. Whatever is answered is put under `key` after the response is sent (`waitUntil`): the
- * variant for a year, a status answer briefly.
+ * variant for a year, a status answer briefly. Misses carry `Server-Timing` for each step (times
+ * advance only across I/O in Workers, which is what these steps are).
  */
 export async function fromOrigin(c: Context<{ Bindings: ServeEnv }>, id: string, req: VariantRequest, accepted: readonly ModernFormat[], key: string): Promise<Response> {
-  const { codec, check } = allocatorGate(c.env);
-  if ((await wasIssued(id, codec, check)) === false) return remember(c, key, notFound(c, "no image with this id"));
+  const timings: string[] = [];
+  const res = await resolve(c, id, req, accepted, key, async (name, step) => {
+    const start = Date.now();
+    try {
+      return await step();
+    } finally {
+      timings.push(`${name};dur=${Date.now() - start}`);
+    }
+  });
+  res.headers.set("server-timing", timings.join(", "));
+  return res;
+}
 
-  const row = await storage("image index", () => drizzle(c.env.DB).select().from(images).where(eq(images.id, id)).get());
+type Timed = <T>(name: string, step: () => Promise<T>) => Promise<T>;
+
+async function resolve(c: Context<{ Bindings: ServeEnv }>, id: string, req: VariantRequest, accepted: readonly ModernFormat[], key: string, timed: Timed): Promise<Response> {
+  const { codec, check } = allocatorGate(c.env);
+  if ((await timed("allocator", () => wasIssued(id, codec, check))) === false) return remember(c, key, notFound(c, "no image with this id"));
+
+  const columns = { status: images.status, variants: images.variants, error: images.error };
+  const row = await timed("d1", () => storage("image index", () => drizzle(c.env.DB).select(columns).from(images).where(eq(images.id, id)).get()));
   if (!row) return remember(c, key, notFound(c, "no image with this id"));
   if (row.status === "failed") return remember(c, key, notFound(c, `image could not be processed: ${row.error ?? "unknown reason"}`));
   if (row.status !== "ready") return remember(c, key, processing(id, row.status));
 
   const choice = pickVariant(id, ServedVariants.parse(JSON.parse(row.variants)), req, accepted);
-  const object = await storage("image storage", () => c.env.BUCKET.get(choice.key));
+  const object = await timed("r2", () => storage("image storage", () => c.env.BUCKET.get(choice.key)));
   if (!object) throw new AppError("unavailable", "variant is missing from storage", { headers: { "Retry-After": "5" } });
   const body = await object.arrayBuffer();
   c.executionCtx.waitUntil(caches.default.put(key, variantResponse(body, object, id, choice, "HIT")));
