@@ -158,7 +158,7 @@ describe("refusals and failures on the upload page", () => {
     await waitState(card(page, "q1.jpg"), "ready");
   });
 
-  it("shows the bytes sent as they go on a slow connection", async () => {
+  it("shows the bytes sent as they go on a slow connection, then the processing state", async () => {
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send("Network.enable");
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 512 * 1024 });
@@ -172,6 +172,16 @@ describe("refusals and failures on the upload page", () => {
       expect(value).toBeLessThan(100);
       await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
       await page.screenshot({ path: path.join(OUTPUT, "upload-page-progress.png") });
+
+      // Then the processing state, held there by answering the status polls with "processing".
+      await page.route("**/api/images/*", async (route) => {
+        const res = await route.fetch();
+        await route.fulfill({ response: res, json: { ...(await res.json()), status: "processing", variants: [] } });
+      });
+      await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe("Processing: making the sizes");
+      expect(await item.locator("progress").getAttribute("value")).toBeNull();
+      await page.screenshot({ path: path.join(OUTPUT, "upload-page-processing.png") });
+      await page.unroute("**/api/images/*");
       await waitState(item, "ready");
     } finally {
       await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
