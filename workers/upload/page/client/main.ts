@@ -109,6 +109,15 @@ window.addEventListener("beforeunload", (e) => {
   if (running > 0 || queue.length > 0) e.preventDefault();
 });
 
+// Back online: uploads waiting out a pause go now rather than when their timers end.
+window.addEventListener("online", () => {
+  for (const item of items.values()) {
+    if (item.state !== "waiting") continue;
+    clearTimeout(item.timer);
+    enqueue(item, true);
+  }
+});
+
 // Counts down on cards waiting to retry.
 window.setInterval(() => {
   for (const item of items.values()) if (item.state === "waiting") show(item);
