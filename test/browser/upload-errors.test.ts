@@ -123,6 +123,16 @@ describe("refusals and failures on the upload page", () => {
     expect((times[3] ?? 0) - (times[2] ?? 0)).toBeGreaterThanOrEqual(1900);
   });
 
+  it("keeps retrying while the browser is offline, and goes as soon as it is back online", async () => {
+    await browser.context.setOffline(true);
+    await dropFiles(page, [await photo("offline.jpg")]);
+    const item = card(page, "offline.jpg");
+    // The third failure waits 4 s; coming back online cuts that short.
+    await expect.poll(() => item.locator(".status").textContent(), { timeout: 10_000 }).toMatch(/^The connection dropped before the upload finished\. Retrying in 4 s\.$/);
+    await browser.context.setOffline(false);
+    await waitState(item, "ready", 2_500);
+  });
+
   it("runs three uploads at a time; queued and running uploads can be cancelled, then retried from the keyboard", async () => {
     const held: Route[] = [];
     await page.route(UPLOADS, (route) => {
