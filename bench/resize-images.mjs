@@ -84,6 +84,16 @@ export async function generatedImages() {
       note: "6000x4000 RGB PNG",
       bytes: await cached("24mp.png", () => sharp(photoPixels(6000, 4000, 3, 6), { raw: { width: 6000, height: 4000, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer()),
     },
+    {
+      name: "webp-24mp",
+      note: "6000x4000 lossy WebP q90",
+      bytes: await cached("24mp.webp", () => sharp(photoPixels(6000, 4000, 3, 7), { raw: { width: 6000, height: 4000, channels: 3 } }).webp({ quality: 90 }).toBuffer()),
+    },
+    {
+      name: "webp-lossless-10mp",
+      note: "3872x2592 lossless WebP",
+      bytes: await cached("10mp-lossless.webp", () => sharp(photoPixels(3872, 2592, 3, 8), { raw: { width: 3872, height: 2592, channels: 3 } }).webp({ lossless: true, effort: 0 }).toBuffer()),
+    },
     { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animatedGif(800, 600, 12)) },
   ];
 }

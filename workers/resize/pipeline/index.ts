@@ -65,8 +65,9 @@ import { encodeWebp } from "./codecs/jsquash";
 import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { photonEncodePng } from "./codecs/photon";
 import { releaseAll } from "./codecs/slot";
-import { decodeSource } from "./decode";
+import { decodeAvifSource } from "./decode";
 import { decodeGifResized } from "./gif";
+import { decodeWebpResized } from "./webp";
 import { decodeJpegFallback, decodeJpegResized, isUnsupportedJpeg } from "./jpeg";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
@@ -159,7 +160,8 @@ async function firstImage(
   }
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
-  const decoded = await decodeSource(bytes, src.format, src.width, src.height);
+  if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
+  const decoded = await decodeAvifSource(bytes, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);
   const transparent = hasTransparency(decoded);
   const image = resizeFromJs(engine, decoded, w, h, transparent);

@@ -64,14 +64,3 @@ export function applyOrientation(img: Rgba, orientation: number): Rgba {
   }
   return { data: new Uint8Array(out.buffer), width: outW, height: outH };
 }
-
-/** Places `frame` at (x, y) on a transparent canvas (an animation's first frame on its canvas). */
-export function placeOnCanvas(frame: Rgba, canvasWidth: number, canvasHeight: number, x: number, y: number): Rgba {
-  if (x === 0 && y === 0 && frame.width === canvasWidth && frame.height === canvasHeight) return frame;
-  const out = new Uint8Array(canvasWidth * canvasHeight * 4);
-  const rowBytes = frame.width * 4;
-  for (let row = 0; row < frame.height; row++) {
-    out.set(frame.data.subarray(row * rowBytes, (row + 1) * rowBytes), ((y + row) * canvasWidth + x) * 4);
-  }
-  return { data: out, width: canvasWidth, height: canvasHeight };
-}

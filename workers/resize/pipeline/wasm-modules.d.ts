@@ -5,10 +5,6 @@ declare module "@cf-wasm/photon/photon.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
 }
-declare module "@jsquash/webp/codec/dec/webp_dec.wasm" {
-  const wasm: WebAssembly.Module;
-  export default wasm;
-}
 declare module "@jsquash/webp/codec/enc/webp_enc_simd.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;

@@ -4,7 +4,7 @@ import type { WasmInstance } from "./slot";
 /**
  * The project's own WebAssembly module (wasm/engine, built by scripts/build-wasm/engine.sh):
  * libjpeg-turbo for streaming, DCT-scaled JPEG decoding and baseline JPEG encoding, plus a
- * row-fed separable Lanczos3 resampler, and zlib's inflate for PNG data. One instance per job (a
+ * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data and libwebp's decoder. One instance per job (a
  * fresh, small linear memory that is dropped with the job); instantiating from the compiled module
  * takes well under a millisecond. This file has no `.wasm` import (engine.ts has), so Node tests
  * can instantiate the module themselves.
@@ -29,6 +29,9 @@ interface EngineExports {
   zi_begin(): void;
   zi_read(dst: number, n: number): number;
   zi_end(): void;
+  wd_size(data: number, size: number): number;
+  wd_decode(data: number, size: number, width: number, height: number): number;
+  wd_free(): void;
 }
 
 /** libjpeg stopped with an error (corrupt, unsupported), with its message. */

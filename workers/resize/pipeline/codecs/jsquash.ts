@@ -1,7 +1,5 @@
 import avifDecFactory from "@jsquash/avif/codec/dec/avif_dec.js";
 import avifDecWasm from "@jsquash/avif/codec/dec/avif_dec.wasm";
-import webpDecFactory from "@jsquash/webp/codec/dec/webp_dec.js";
-import webpDecWasm from "@jsquash/webp/codec/dec/webp_dec.wasm";
 import webpEncFactory from "@jsquash/webp/codec/enc/webp_enc_simd.js";
 import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc_simd.wasm";
 import { defaultOptions as webpDefaults } from "@jsquash/webp/meta.js";
@@ -15,9 +13,6 @@ interface DecodedImageData {
   height: number;
 }
 
-interface WebpDecModule {
-  decode(data: BufferSource): DecodedImageData | null;
-}
 interface AvifDecModule {
   decode(data: BufferSource, bitDepth: 8): DecodedImageData | null;
 }
@@ -29,7 +24,6 @@ interface WebpEncModule {
 // way; these casts restate the small surface used here.
 // Decoders run once per job on the full-size source: a fresh instance each time (see slot.ts).
 const ONE_SHOT = { reuse: false };
-const webpDec = emscriptenSlot("webp_dec", webpDecFactory as unknown as EmscriptenFactory<WebpDecModule>, webpDecWasm, ONE_SHOT);
 const webpEnc = emscriptenSlot("webp_enc_simd", webpEncFactory as unknown as EmscriptenFactory<WebpEncModule>, webpEncWasm);
 const avifDec = emscriptenSlot("avif_dec", avifDecFactory as unknown as EmscriptenFactory<AvifDecModule>, avifDecWasm, ONE_SHOT);
 
@@ -61,14 +55,6 @@ function call<M, R>(inst: EmscriptenInstance<M>, codec: string, fn: (m: M) => R)
     const printed = inst.log.splice(0).join("; ").trim();
     throw new CodecFailure(codec, printed || (err instanceof Error ? err.message : String(err)), { cause: err });
   }
-}
-
-export function decodeWebp(bytes: Uint8Array): Promise<Rgba> {
-  return webpDec.use((inst) => {
-    const { result, log } = call(inst, "WebP", (m) => m.decode(bytes));
-    if (!result) throw new CodecFailure("WebP", log.join("; ") || "libwebp could not decode the bitstream");
-    return toRgba(result);
-  });
 }
 
 export function decodeAvif(bytes: Uint8Array): Promise<Rgba> {
