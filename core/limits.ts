@@ -7,6 +7,11 @@ const positiveInt = z.coerce.number().int().positive();
 export const LimitVars = z.object({
   MAX_UPLOAD_BYTES: positiveInt.default(32 * 1024 * 1024),
   MAX_PIXELS: positiveInt.default(75_000_000),
+  // Per-encoding limits measured for the resize engine (core/sniff/limits.ts checkEnginePixels).
+  MAX_PIXELS_PROGRESSIVE: positiveInt.default(12_000_000),
+  MAX_PIXELS_OTHER: positiveInt.default(24_000_000),
+  MAX_PIXELS_LOSSLESS_WEBP: positiveInt.default(10_000_000),
+  MAX_PIXELS_AVIF: positiveInt.default(2_000_000),
   MAX_SIDE: positiveInt.default(16384),
   MAX_FRAMES: positiveInt.default(1000),
   MAX_TOTAL_PIXELS: positiveInt.default(250_000_000),
@@ -28,6 +33,10 @@ export function parseLimits(vars: object): UploadLimits {
     maxUploadBytes: v.MAX_UPLOAD_BYTES,
     idleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
     maxPixels: v.MAX_PIXELS,
+    maxPixelsProgressive: v.MAX_PIXELS_PROGRESSIVE,
+    maxPixelsOther: v.MAX_PIXELS_OTHER,
+    maxPixelsLosslessWebp: v.MAX_PIXELS_LOSSLESS_WEBP,
+    maxPixelsAvif: v.MAX_PIXELS_AVIF,
     maxSide: v.MAX_SIDE,
     maxFrames: v.MAX_FRAMES,
     maxTotalPixels: v.MAX_TOTAL_PIXELS,

@@ -25,6 +25,7 @@ import { AVIF_BRANDS, HEIF_GENERIC_BRANDS, parseAvif } from "./avif";
 import { parseGif } from "./gif";
 import { parseJpeg } from "./jpeg";
 import { parsePng } from "./png";
+import { checkEnginePixels } from "./limits";
 import { assertNotZip } from "./polyglot";
 import type { ImageFormat, ImageInfo, Limits, Parsed } from "./types";
 import { parseWebp } from "./webp";
@@ -92,6 +93,7 @@ export function inspectImage(bytes: Uint8Array, limits: Limits): ImageInfo {
     return fail(`corrupt ${format.toUpperCase()} image`);
   }
   assertNotZip(bytes);
+  checkEnginePixels(format, parsed, bytes, limits);
   return { format, mime: MIME[format], ...parsed };
 }
 

@@ -1,5 +1,5 @@
 import { fail } from "./bytes";
-import type { Limits } from "./types";
+import type { ImageFormat, Limits } from "./types";
 
 /**
  * Applies the size limits as soon as a parser knows a width/height. Zero or negative sizes are a
@@ -45,5 +45,42 @@ export class MetaBudget {
     if (this.total > this.max) {
       fail(`image metadata exceeds ${this.max} bytes`, "metadata_too_large");
     }
+  }
+}
+
+/** The first image bitstream of a WebP (a still's, or the first ANMF frame's): lossy or lossless. */
+function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
+  let pos = 12;
+  while (pos + 8 <= bytes.length) {
+    const fourcc = String.fromCharCode(bytes[pos]!, bytes[pos + 1]!, bytes[pos + 2]!, bytes[pos + 3]!);
+    if (fourcc === "VP8 " || fourcc === "VP8L") return fourcc;
+    const size = (bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16)) + bytes[pos + 7]! * 2 ** 24;
+    // An ANMF payload is a 16-byte frame header followed by the frame's own chunks: step inside.
+    pos += fourcc === "ANMF" ? 8 + 16 : 8 + size + (size & 1);
+  }
+  return null;
+}
+
+/**
+ * The resize engine's measured per-encoding pixel limits (docs/performance.md): baseline JPEG
+ * streams in ≈1-2 MiB whatever its size (`maxPixels` alone); progressive JPEG keeps every DCT
+ * coefficient (3-6 B/pixel) and interlaced PNG half the image (2 B/pixel): `maxPixelsProgressive`;
+ * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP holds its full ARGB image (4 B/pixel):
+ * `maxPixelsLosslessWebp`; AVIF decodes whole (≈20 B/pixel at its peak): `maxPixelsAvif`.
+ */
+export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number; progressive: boolean }, bytes: Uint8Array, limits: Limits): void {
+  const interlacedPng = format === "png" && bytes[28] === 1;
+  const [limit, kind] =
+    (format === "jpeg" && info.progressive) || interlacedPng
+      ? [limits.maxPixelsProgressive, info.progressive ? "progressive JPEG" : "interlaced PNG"]
+      : format === "avif"
+        ? [limits.maxPixelsAvif, "AVIF"]
+        : format === "webp" && webpFirstBitstream(bytes) === "VP8L"
+          ? [limits.maxPixelsLosslessWebp, "lossless WebP"]
+          : format !== "jpeg"
+            ? [limits.maxPixelsOther, format.toUpperCase()]
+            : [undefined, "JPEG"];
+  if (limit !== undefined && info.width * info.height > limit) {
+    fail(`${kind} image is ${info.width}x${info.height}; the maximum for it is ${limit} pixels`, "image_too_large");
   }
 }

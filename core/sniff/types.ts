@@ -13,6 +13,14 @@ export interface Limits {
   maxAspect: number;
   /** Max EXIF+XMP+ICC+text+other non-image payload, summed as stored (never inflated). */
   maxMetadataBytes: number;
+  /**
+   * Lower pixel limits for encodings the resize engine cannot stream as cheaply as a baseline
+   * JPEG (checkEnginePixels); absent means only `maxPixels` applies.
+   */
+  maxPixelsProgressive?: number;
+  maxPixelsOther?: number;
+  maxPixelsLosslessWebp?: number;
+  maxPixelsAvif?: number;
 }
 
 export interface ImageInfo {

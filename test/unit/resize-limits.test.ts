@@ -1,0 +1,88 @@
+import { deflateSync } from "node:zlib";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { AppError } from "../../core/errors";
+import { parseLimits } from "../../core/limits";
+import { inspectImage } from "../../core/sniff";
+import { crc32 } from "../../core/sniff/png";
+
+// The resize engine's per-encoding pixel limits, enforced from headers at upload (and re-checked
+// by the resize Worker): each encoding is refused just above its limit and accepted at it.
+const limits = parseLimits({
+  MAX_PIXELS: 1000,
+  MAX_PIXELS_PROGRESSIVE: 100,
+  MAX_PIXELS_OTHER: 400,
+  MAX_PIXELS_LOSSLESS_WEBP: 200,
+  MAX_PIXELS_AVIF: 50,
+});
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+function png(width: number, height: number, interlaced = false): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, interlaced ? 1 : 0], 8);
+  // Grey 8-bit rows, filter 0 (interlaced: the Adam7 passes' rows, each with its filter byte).
+  const passes = interlaced
+    ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]].map(([x0, y0, dx, dy]) => [Math.ceil((width - x0!) / dx!), Math.ceil((height - y0!) / dy!)])
+    : [[width, height]];
+  const raw = passes.filter(([w, h]) => w! > 0 && h! > 0).map(([w, h]) => new Uint8Array((w! + 1) * h!));
+  const data = deflateSync(Buffer.concat(raw));
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  return Buffer.concat([Buffer.from(sig), chunk("IHDR", ihdr), chunk("IDAT", data), chunk("IEND", new Uint8Array(0))]);
+}
+
+function refusal(bytes: Uint8Array): string | null {
+  try {
+    inspectImage(bytes, limits);
+    return null;
+  } catch (err) {
+    if (err instanceof AppError) return `${err.code}: ${err.message}`;
+    throw err;
+  }
+}
+
+describe("resize engine pixel limits", () => {
+  it("PNG: MAX_PIXELS_OTHER, interlaced PNG: MAX_PIXELS_PROGRESSIVE", () => {
+    expect(refusal(png(20, 20))).toBeNull();
+    expect(refusal(png(21, 20))).toMatch(/^image_too_large: PNG .*400 pixels/);
+    expect(refusal(png(10, 10, true))).toBeNull();
+    expect(refusal(png(11, 10, true))).toMatch(/^image_too_large: interlaced PNG .*100 pixels/);
+  });
+
+  it("JPEG: MAX_PIXELS when baseline, MAX_PIXELS_PROGRESSIVE when progressive", async () => {
+    const jpeg = (w: number, h: number, progressive: boolean) => sharp({ create: { width: w, height: h, channels: 3, background: "#808080" } }).jpeg({ progressive }).toBuffer();
+    expect(refusal(await jpeg(40, 25, false))).toBeNull();
+    expect(refusal(await jpeg(41, 25, false))).toMatch(/^image_too_large: .*1000 pixels/);
+    expect(refusal(await jpeg(10, 10, true))).toBeNull();
+    expect(refusal(await jpeg(11, 10, true))).toMatch(/^image_too_large: progressive JPEG .*100 pixels/);
+  });
+
+  it("WebP: MAX_PIXELS_OTHER when lossy, MAX_PIXELS_LOSSLESS_WEBP when lossless; GIF and AVIF", async () => {
+    const img = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: "#808080" } });
+    expect(refusal(await img(20, 20).webp().toBuffer())).toBeNull();
+    expect(refusal(await img(21, 20).webp().toBuffer())).toMatch(/^image_too_large: WEBP .*400 pixels/);
+    expect(refusal(await img(14, 14).webp({ lossless: true }).toBuffer())).toBeNull();
+    expect(refusal(await img(15, 14).webp({ lossless: true }).toBuffer())).toMatch(/^image_too_large: lossless WebP .*200 pixels/);
+    expect(refusal(await img(20, 20).gif().toBuffer())).toBeNull();
+    expect(refusal(await img(21, 20).gif().toBuffer())).toMatch(/^image_too_large: GIF .*400 pixels/);
+    expect(refusal(await img(7, 7).avif().toBuffer())).toBeNull();
+    expect(refusal(await img(8, 7).avif().toBuffer())).toMatch(/^image_too_large: AVIF .*50 pixels/);
+  });
+
+  it("defaults keep every limit at or below MAX_PIXELS", () => {
+    const d = parseLimits({});
+    for (const v of [d.maxPixelsProgressive, d.maxPixelsOther, d.maxPixelsLosslessWebp, d.maxPixelsAvif]) expect(v).toBeLessThanOrEqual(d.maxPixels);
+    expect(d.maxPixels).toBeGreaterThanOrEqual(72_000_000);
+    expect(d.maxPixelsOther).toBeGreaterThanOrEqual(24_000_000);
+  });
+});
