@@ -1,65 +1,51 @@
 /**
  * The image pipeline of the resize Worker: decode once, apply EXIF orientation, resize to each
- * target width, encode lossy WebP plus a JPEG (opaque) or PNG (transparent) fallback.
- * Runs in workerd; every codec is WebAssembly imported as a compiled `WebAssembly.Module`.
+ * target width, encode lossy WebP plus a JPEG (opaque) or PNG (transparent) fallback. Runs in
+ * workerd; every codec is WebAssembly imported as a compiled `WebAssembly.Module`.
  *
- * Decoders (chosen for correctness; each was compared with libvips/sharp over the shared corpus):
- * - JPEG: libjpeg-turbo 2.1.5 built by this repository (wasm/engine, codecs/engine.ts, jpeg.ts),
- *   streamed and DCT-scaled to the largest power-of-two reduction that still covers the largest
- *   variant (libvips' shrink-on-load), its rows fed straight into the resampler. Warnings meaning
- *   truncated/corrupt data (libjpeg would fill grey) are a PipelineError. CMYK/YCCK is converted
- *   naively (no ICC transform); 12-bit and lossless JPEGs, which libjpeg refuses, get photon's
- *   jpeg-decoder as a second opinion.
- * - PNG and GIF: photon (Rust `image` 0.24.9: png 0.17, gif 0.13), all bit depths, palettes, tRNS,
- *   Adam7, 16-bit (scaled to 8 bits, ±1 of libvips). Driven through its raw exports (codecs/photon.ts)
- *   so a panicking decode, i.e. every corrupt file, cannot poison the isolate.
- * - WebP: libwebp (@jsquash/webp), pixel-identical to libvips. photon's WebP decoder (image 0.24)
- *   was up to 13/255 off on lossy files (no fancy upsampling) and is not used.
- * - AVIF: libavif + dav1d (@jsquash/avif), 8-bit output for 8/10/12-bit input (mean difference
- *   ≤0.5/255 from libvips on the corpus, incl. the 10-bit 4:4:4 PQ file).
- * - Animations (GIF, WebP): the variants are the FIRST frame, a still, as shown on the animation's
- *   canvas (transparent where the frame does not cover it). GIF: photon composites it; WebP: the
- *   first ANMF bitstream is rewrapped as a still for libwebp (webp-container.ts).
- * Colour: no colour management. ICC profiles and AVIF nclx are not applied (as sharp's defaults do
- * for these corpus files); pixels are taken as sRGB, 8 bits per channel, and written without any
- * profile. HDR (PQ) AVIF is not tone-mapped.
+ * The engine (wasm/engine, built by scripts/build-wasm/engine.sh from Debian's sources) does the
+ * heavy lifting without ever holding a full-size bitmap, so memory follows the variants, not the
+ * photo (docs/performance.md has the measurements):
+ * - JPEG (jpeg.ts): libjpeg-turbo, compressed input streamed in 64 KiB chunks, DCT-scaled by the
+ *   largest power of two that still covers the largest variant (libvips' shrink-on-load), rows fed
+ *   straight into the resampler. Truncated/corrupt data (libjpeg would fill grey) is a
+ *   PipelineError. CMYK/YCCK is converted naively (no ICC transform). Progressive files keep
+ *   libjpeg's whole DCT coefficient buffer (≈3 B/pixel at 4:2:0, 6 at 4:4:4): their own limit.
+ * - PNG (png.ts): zlib inflate in the engine, one row at a time; rows unfiltered and expanded to
+ *   RGBA8 in JS (every bit depth, palette, tRNS; 16-bit keeps the high byte, as libvips; Adam7
+ *   holds the even rows, 2 B/pixel). Identical to libvips' decode on all of PngSuite.
+ * - GIF (gif.ts): the first frame's LZW indices (1 B/pixel), composited row by row on the logical
+ *   screen, transparent where the frame does not cover it.
+ * - WebP (webp.ts): libwebp decodes straight to twice the target size (its area-average rescaler
+ *   works while decoding); an animation's first frame is placed on its canvas at that scale.
+ *   Lossless bitstreams still hold their full ARGB image inside libwebp (4 B/pixel).
+ * - AVIF (decode.ts): libavif + dav1d (@jsquash/avif) decode whole (≈20 B/pixel at its peak), the
+ *   RGBA8 result then fed to the resampler row by row: the most memory-hungry format by far.
+ * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
+ * Colour: no colour management (as sharp's defaults for these inputs): pixels are taken as sRGB,
+ * 8 bits per channel, and written without any profile. HDR (PQ) AVIF is not tone-mapped.
  *
- * Orientation: `src.orientation` (EXIF 1..8; anything else is 1) is applied by pixels.ts on RGBA
- * words. To save a full-size rotated copy, each variant is resized in stored orientation (the
- * target's axes swapped for 5..8) and oriented afterwards; a separable symmetric filter commutes
- * with flips and transposes, so this equals orient-then-resize. Checked on the exif-orientation
- * corpus: every Landscape_N/Portrait_N variant is within a mean absolute difference of 3.4/255 of
- * Landscape_1's/Portrait_1's (the same as _0 vs _1, two encodings of one picture; a wrong turn or
- * flip gives 42-87), and of sharp's rotate().resize() of the same file.
- *
- * Resize: a separable Lanczos3 in the engine (wasm/engine/resample.c), fed row by row, in
- * gamma-encoded sRGB like sharp's default, premultiplied by alpha for transparent images. The
- * largest target comes from the (scaled) source; each smaller one from the previous result, inside
- * the engine's memory. A target equal to the source size is copied, not resampled.
+ * Resize (wasm/engine/resample.c): libvips' scheme, a box pre-shrink by the integer part of half
+ * the factor then a separable Lanczos3, centre-aligned, in gamma-encoded sRGB, premultiplied by
+ * alpha whenever the source can carry alpha. The largest variant comes from the source; each
+ * smaller one from the previous result, inside the engine's memory.
+ * Orientation: EXIF 1..8 (anything else is 1) is applied by pixels.ts after resizing; variants
+ * are resized in stored orientation (target axes swapped for 5..8). A separable symmetric filter
+ * commutes with flips and transposes, so this equals orient-then-resize.
  * Heights: max(1, round(width × displayHeight / displayWidth)).
  *
- * Encoders: lossy WebP quality 80 with libwebp's SIMD build (@jsquash/webp, method 4, alpha kept
- * lossless; same PSNR as sharp's WebP q80); JPEG quality 80 with the engine's libjpeg-turbo
- * (baseline, optimised Huffman, 4:2:0, JFIF only: sharp's defaults, several times faster than
- * mozjpeg's trellis search); PNG with photon's `image` encoder (RGBA8, smaller than sharp's
- * default PNG). None of them writes EXIF/XMP/ICC. Transparency is decided from the decoded pixels
- * (any alpha < 255; JPEG sources are opaque by construction), not from `src.hasAlpha`, so an alpha
- * channel that is fully opaque still gets the smaller JPEG fallback and a GIF/WebP canvas that is
- * partly uncovered keeps its transparency. (`src.hasAlpha` and `src.frames` are informational.)
+ * Encoders: lossy WebP quality 80 with libwebp's SIMD build (@jsquash/webp, method 2: see
+ * codecs/jsquash.ts); JPEG quality 80 with the engine's libjpeg-turbo (baseline, optimised
+ * Huffman, 4:2:0, JFIF only: sharp's defaults); PNG with photon's `image` encoder. None writes
+ * EXIF/XMP/ICC. Transparency is decided from the decoded pixels (any alpha < 255), not from
+ * `src.hasAlpha`, so a fully opaque alpha channel still gets the smaller JPEG fallback.
  *
- * WASM instances (codecs/slot.ts): the engine is instantiated per job and dropped after it (its
- * memory holds the input chunk, libjpeg's state, the resampler's few rows and the variants). The
+ * WASM instances (codecs/slot.ts): the engine is instantiated per job and dropped after it; the
  * WebP encoder and photon are reused across jobs, replaced after a failed call or when a job left
- * their memory above 24 MiB; the jSquash decoders (WebP, AVIF) get a fresh instance per decode.
- *
- * Errors: PipelineError (permanent: the input cannot be decoded, or its decoded size differs from
- * the recorded one) vs any other Error (infrastructure, e.g. an encoder or instantiation failure:
- * retry).
- *
- * Memory (RenderStats.peakIsolateBytes, see memory.ts): the linear memories of every instance the
- * job holds plus the large JS buffers it holds (input, decoded pixels, variants). JPEG: the engine
- * needs ≈1-2 MiB to decode any baseline file (progressive: + ≈3 B/pixel of DCT coefficients).
- * PNG, GIF, WebP and AVIF are still decoded whole (4 B/pixel in the decoder, and once in JS).
+ * their memory above 24 MiB; the AVIF decoder gets a fresh instance per decode.
+ * Errors: PipelineError (permanent: the input cannot be decoded, or its size differs from the
+ * recorded one) vs any other Error (infrastructure, e.g. an instantiation failure: retry).
+ * Memory: RenderStats.peakIsolateBytes, as memory.ts counts it.
  */
 import { encodeWebp } from "./codecs/jsquash";
 import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
@@ -68,7 +54,7 @@ import { releaseAll } from "./codecs/slot";
 import { decodeAvifSource } from "./decode";
 import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
-import { decodeJpegFallback, decodeJpegResized, isUnsupportedJpeg } from "./jpeg";
+import { decodeJpegResized } from "./jpeg";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
 import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
@@ -149,14 +135,9 @@ async function firstImage(
   st: RenderStats,
 ): Promise<{ image: EngineImage; transparent: boolean }> {
   if (src.format === "jpeg") {
-    try {
-      const { image, scale } = decodeJpegResized(engine, bytes, src.width, src.height, w, h);
-      st.jpegScale = scale;
-      return { image, transparent: false };
-    } catch (err) {
-      if (!isUnsupportedJpeg(err)) throw err;
-      return { image: await decodeJpegFallback(engine, bytes, src.width, src.height, w, h), transparent: false };
-    }
+    const { image, scale } = decodeJpegResized(engine, bytes, src.width, src.height, w, h);
+    st.jpegScale = scale;
+    return { image, transparent: false };
   }
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);

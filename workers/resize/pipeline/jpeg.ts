@@ -1,5 +1,4 @@
-import { EngineFailure, jpegBegin, jpegDecodeTo, jpegScaledSize, resizeFromJs, type EngineImage, type EngineInstance } from "./codecs/engine-core";
-import { photonDecode } from "./codecs/photon";
+import { EngineFailure, jpegBegin, jpegDecodeTo, jpegScaledSize, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { PipelineError } from "./errors";
 
 /**
@@ -8,9 +7,6 @@ import { PipelineError } from "./errors";
  * are harmless and common in camera files.
  */
 const FATAL_WARNING = /premature end|bad huffman/i;
-
-/** libjpeg refuses these outright; jpeg-decoder (in photon) reads 12-bit and lossless files. */
-const UNSUPPORTED = /^Unsupported (JPEG data precision|JPEG process|color conversion)/;
 
 /**
  * The largest DCT scale-down (1/8, 1/4, 1/2) whose output still covers the target in both axes,
@@ -52,32 +48,4 @@ export function decodeJpegResized(
     if (err instanceof EngineFailure) throw new PipelineError(`JPEG: ${err.message}`, { cause: err });
     throw err;
   }
-}
-
-/**
- * The second opinion for the rare JPEGs libjpeg refuses (12-bit, lossless): a full decode in
- * photon, resampled from JS. Bounded by the same pixel limits as any other non-JPEG path.
- */
-export async function decodeJpegFallback(
-  inst: EngineInstance,
-  bytes: Uint8Array,
-  width: number,
-  height: number,
-  targetW: number,
-  targetH: number,
-): Promise<EngineImage> {
-  let img;
-  try {
-    img = await photonDecode(bytes);
-  } catch (err) {
-    throw new PipelineError("JPEG: the data could not be decoded (corrupt or unsupported)", { cause: err });
-  }
-  if (img.width !== width || img.height !== height) {
-    throw new PipelineError(`JPEG: decoded ${img.width}x${img.height}, recorded ${width}x${height}`);
-  }
-  return resizeFromJs(inst, img, targetW, targetH, false);
-}
-
-export function isUnsupportedJpeg(err: unknown): boolean {
-  return err instanceof PipelineError && err.cause instanceof EngineFailure && UNSUPPORTED.test(err.cause.message);
 }

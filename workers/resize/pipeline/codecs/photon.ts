@@ -3,12 +3,10 @@ import type { Rgba } from "../pixels";
 import { InstanceSlot, type WasmInstance } from "./slot";
 
 /**
- * photon (Rust `image` 0.24.9: png 0.17, gif 0.13, jpeg-decoder 0.3) driven through its raw
- * wasm-bindgen exports rather than `@cf-wasm/photon`'s JS glue. The glue keeps one instance per
- * isolate that can never be replaced, and `PhotonImage.new_from_byteslice` `unwrap()`s the decode
- * result: every undecodable input panics (a trap that leaks shadow stack and heap), and after a
- * few thousand of them that instance only answers "memory access out of bounds" (seen in Node).
- * Owning the instance lets the slot throw a poisoned one away. Only these exports are used; every
+ * photon (Rust `image` 0.24.9), used for its PNG encoder, driven through its raw wasm-bindgen
+ * exports rather than `@cf-wasm/photon`'s JS glue. The glue keeps one instance per
+ * isolate that can never be replaced (a panic, a trap that leaks shadow stack and heap, would
+ * poison it for good); owning the instance lets the slot throw a poisoned one away. Only these exports are used; every
  * JS import photon declares (canvas, DOM, console...) is stubbed to throw, as none is reached on
  * these paths. Pinned to @cf-wasm/photon 0.4.0: re-check the export names when it moves.
  */
@@ -20,10 +18,6 @@ interface PhotonExports {
   __wbindgen_free(ptr: number, size: number, align: number): void;
   __wbg_photonimage_free(image: number, flag: number): void;
   photonimage_new(ptr: number, len: number, width: number, height: number): number;
-  photonimage_new_from_byteslice(ptr: number, len: number): number;
-  photonimage_get_width(image: number): number;
-  photonimage_get_height(image: number): number;
-  photonimage_get_raw_pixels(image: number): [number, number];
   photonimage_get_bytes(image: number): [number, number];
 }
 
@@ -56,7 +50,7 @@ function instantiate(): PhotonInstance {
   }
   const instance = new WebAssembly.Instance(photonWasm, imports as WebAssembly.Imports);
   exports = instance.exports as unknown as PhotonExports;
-  for (const name of ["photonimage_new_from_byteslice", "photonimage_get_raw_pixels", "photonimage_get_bytes"] as const) {
+  for (const name of ["photonimage_new", "photonimage_get_bytes"] as const) {
     if (typeof exports[name] !== "function") throw new Error(`photon: export ${name} is missing`);
   }
   exports.__wbindgen_start();
@@ -75,22 +69,6 @@ function takeBytes(ex: PhotonExports, [ptr, len]: [number, number]): Uint8Array 
   const out = new Uint8Array(ex.memory.buffer, ptr >>> 0, len >>> 0).slice();
   ex.__wbindgen_free(ptr, len, 1);
   return out;
-}
-
-/** Decodes PNG, GIF (first frame, on its logical screen), JPEG... to RGBA8. Throws on bad data. */
-export function photonDecode(bytes: Uint8Array): Promise<Rgba> {
-  return slot.use(({ exports: ex }) => {
-    const [ptr, len] = passBytes(ex, bytes);
-    const image = ex.photonimage_new_from_byteslice(ptr, len);
-    try {
-      const width = ex.photonimage_get_width(image) >>> 0;
-      const height = ex.photonimage_get_height(image) >>> 0;
-      const data = takeBytes(ex, ex.photonimage_get_raw_pixels(image));
-      return { data, width, height };
-    } finally {
-      ex.__wbg_photonimage_free(image, 0);
-    }
-  });
 }
 
 /** Encodes RGBA8 as PNG (`image` 0.24's encoder: RGBA, default zlib level, adaptive filters). */
