@@ -10,9 +10,9 @@ import { LogLevel } from "miniflare";
 import { ROOT, buildWorkers, startSystem } from "../scripts/lib/system.mjs";
 import { startFloor, startNginx } from "./serve-refs.mjs";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const PHOTO = path.join(ROOT, "../shared/corpus/photos/LadyBird.jpg");
 /** Chrome's `Accept` for images: the variant measured is the negotiated 800 px WebP. */
 const ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
@@ -48,8 +48,13 @@ async function uploadAndWait(base, bytes) {
   throw new Error("image never became ready");
 }
 
-const mean = (runs, k) => Math.round((runs.reduce((s, r) => s + r[k], 0) / runs.length) * 100) / 100;
-const summary = (runs) => ({ rps: mean(runs, "rps"), p50_ms: mean(runs, "p50_ms"), p99_ms: mean(runs, "p99_ms"), runs });
+/** Medians: a round slowed by other work on the machine moves them least. */
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x, places = 2) => Math.round(x * 10 ** places) / 10 ** places;
+const summary = (runs) => ({ rps: median(runs.map((r) => r.rps)), p50_ms: median(runs.map((r) => r.p50_ms)), p99_ms: median(runs.map((r) => r.p99_ms)), runs });
 
 async function main() {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-serve-"));
@@ -61,8 +66,10 @@ async function main() {
     const url = `${sys.url}/i/${id}/800`;
     // The floor is seeded with the hit's exact headers and bytes (minus what the runtime adds itself).
     let first;
+    let coldMiss;
     for (let i = 0; i < 50 && first?.headers.get("x-cache") !== "HIT"; i++) {
       first = await fetch(url, { headers: { accept: ACCEPT } });
+      coldMiss ??= first.headers.get("server-timing");
       if (first.status !== 200) throw new Error(`${url}: ${first.status}`);
       if (first.headers.get("x-cache") !== "HIT") await first.arrayBuffer();
     }
@@ -113,7 +120,8 @@ async function main() {
       const r = await load(url, { connections: 1, seconds: 2, requests });
       unloaded[name] = { ...r, mean_ms: Math.round((1000 / r.rps) * 100) / 100 };
     }
-    const nginxRuns = nginx.url ? [await load(nginx.url), await load(nginx.url)] : [];
+    const nginxRuns = [];
+    for (let i = 0; nginx.url && i < 2; i++) nginxRuns.push(await load(nginx.url));
 
     const hit = summary(hits);
     const fl = summary(floors);
@@ -128,7 +136,8 @@ async function main() {
       miss,
       nginx: nginx.url ? summary(nginxRuns) : { skipped: nginx.skipped },
       ratios: {
-        hit_vs_floor_rps: Math.round((hit.rps / fl.rps) * 1000) / 1000,
+        // Each hit run is paired with the floor run just before it, so both saw the same machine.
+        hit_vs_floor_rps: round(median(hits.map((h, i) => h.rps / floors[i].rps)), 3),
         miss_vs_hit_p50: Math.round((miss.p50_ms / hit.p50_ms) * 100) / 100,
         miss_vs_hit_rps: Math.round((miss.rps / hit.rps) * 1000) / 1000,
         miss_vs_hit_mean_unloaded: Math.round((unloaded.miss.mean_ms / unloaded.hit.mean_ms) * 100) / 100,
@@ -136,6 +145,9 @@ async function main() {
       },
       targets: {},
       unloaded,
+      // The image's first miss in the isolate also asks the allocator and reads D1; later misses
+      // (other widths, formats, Accept lists, colos' hosts) reuse the ready row.
+      first_miss_server_timing: coldMiss,
       miss_steps_mean_ms: Object.fromEntries(
         Object.entries(steps).map(([run, byStep]) => [run, Object.fromEntries(Object.entries(byStep).map(([k, v]) => [k, Math.round((v.total / v.count) * 100) / 100]))]),
       ),
@@ -143,7 +155,9 @@ async function main() {
     };
     result.targets = {
       "hit >= 90% of floor (rps)": result.ratios.hit_vs_floor_rps >= 0.9,
-      "miss within 2x a hit (p50 latency)": result.ratios.miss_vs_hit_p50 <= 2,
+      // Service time, one client at a time: under load the p50 hides a miss's cost in its tail
+      // (the cache writes run after the responses), so it is reported but not judged.
+      "miss within 2x a hit (one-client mean latency)": result.ratios.miss_vs_hit_mean_unloaded <= 2,
       "every miss-run request was a miss": seen.HIT === 0 && seen.MISS > 0,
     };
     for (const [name, runs] of Object.entries({ floor: floors, hit: hits, miss: misses, nginx: nginxRuns, unloaded: Object.values(unloaded) })) {
