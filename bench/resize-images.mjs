@@ -98,4 +98,4 @@ export async function generatedImages() {
   ];
 }
 
-export { photoPixels };
+export { cached, photoPixels };

@@ -1,0 +1,63 @@
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProbe, type Probe } from "../../bench/resize-harness.mjs";
+import { cached, photoPixels } from "../../bench/resize-images.mjs";
+
+// The resize pipeline inside workerd on the largest image each encoding's limit accepts: the
+// isolate's peak (every WASM memory the job holds + its large JS buffers, as the pipeline's
+// memory ledger counts them: workerd has no heap statistics) stays under the budget, and a run of
+// jobs leaves the isolate at the same idle level after each one. No timing is asserted.
+const BUDGET = 100 * 1024 * 1024;
+
+function raw(width: number, height: number, seed: number) {
+  return sharp(photoPixels(width, height, 3, seed), { raw: { width, height, channels: 3 } });
+}
+
+// At each encoding's limit (wrangler.toml): files cached in the OS temp folder across runs.
+const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
+  { name: "72mp.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90 }).toBuffer() },
+  { name: "12mp-progressive-444.jpg", make: () => raw(4000, 3000, 12).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer() },
+  { name: "24mp-fast.png", make: () => raw(6000, 4000, 11).png({ compressionLevel: 1 }).toBuffer() },
+  { name: "12mp-interlaced.png", make: () => raw(4000, 3000, 13).png({ compressionLevel: 1, progressive: true }).toBuffer() },
+  { name: "24mp-fast.webp", make: () => raw(6000, 4000, 11).webp({ quality: 80, effort: 0 }).toBuffer() },
+  { name: "10mp-lossless.webp", make: () => raw(3872, 2592, 8).webp({ lossless: true, effort: 0 }).toBuffer() },
+  { name: "24mp-fast.gif", make: () => raw(6000, 4000, 11).gif({ effort: 1 }).toBuffer() },
+  { name: "2mp.avif", make: () => raw(1732, 1154, 14).avif({ quality: 60, effort: 0 }).toBuffer() },
+];
+
+let probe: Probe;
+beforeAll(async () => {
+  probe = await startProbe();
+});
+afterAll(async () => {
+  await probe?.dispose();
+});
+
+describe("resize engine memory inside workerd", () => {
+  it.each(LARGE)("$name stays under 100 MiB", async ({ name, make }) => {
+    const bytes = await cached(name, make);
+    const result = await probe.render(bytes);
+    expect(result.variants.map((v) => v.width)).toEqual([1024, 1024, 800, 800, 500, 500]);
+    expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
+  });
+
+  it("returns to the same idle level after each of 50 jobs in a row (JPEG, PNG, GIF, WebP)", async () => {
+    const small = await Promise.all([
+      cached("2mp.jpg", () => raw(1800, 1200, 21).jpeg({ quality: 85 }).toBuffer()),
+      cached("1mp-alpha.png", () => sharp(photoPixels(1200, 900, 4, 22).map((v, i) => (i % 4 === 3 ? (i >> 4) & 255 : v)), { raw: { width: 1200, height: 900, channels: 4 } }).png().toBuffer()),
+      cached("1mp.gif", () => raw(1200, 900, 23).gif({ effort: 1 }).toBuffer()),
+      cached("2mp.webp", () => raw(1800, 1200, 24).webp({ quality: 80 }).toBuffer()),
+    ]);
+    const idle: number[] = [];
+    const peaks: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const result = await probe.render(small[i % small.length]!);
+      idle.push(result.liveWasmBytesAfter);
+      peaks.push(result.stats.peakIsolateBytes);
+    }
+    // After the first round every codec the jobs use has been created once: from then on, flat.
+    expect(new Set(idle.slice(small.length)).size).toBe(1);
+    expect(idle.at(-1)).toBeLessThanOrEqual(32 * 1024 * 1024);
+    for (let i = small.length; i < peaks.length; i++) expect(peaks[i]).toBe(peaks[i % small.length + small.length]);
+  });
+});
