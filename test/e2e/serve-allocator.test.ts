@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLinkCodec } from "../../core/link-codec";
-import { get, photo, startServeSystem, type ServeSystem } from "./serve-system";
+import { get, photo, readyImage, startServeSystem, type ServeSystem } from "./serve-system";
 import { uploadOk } from "./system";
 
 // The serve Worker's D1 binding points at an empty database here: any request that reaches D1
@@ -27,5 +27,23 @@ describe("never-issued ids", () => {
     const { id } = await uploadOk(base, await photo(), "LadyBird.jpg");
     const res = await get(`${base}/i/${id}`);
     expect([res.status, res.json().error.code, res.headers.get("retry-after")]).toEqual([503, "unavailable", "1"]);
+  });
+});
+
+describe("when the allocator fails", () => {
+  // LINKS bound to a class that does not exist: every allocator call throws.
+  let broken: ServeSystem;
+  beforeAll(async () => {
+    broken = await startServeSystem({ serve: { durableObjects: { LINKS: { className: "NoSuchAllocator", scriptName: "img-resize" } } } });
+  });
+  afterAll(() => broken?.stop());
+
+  it("serving fails open: images are served from the row, unknown ids still 404 from D1", async () => {
+    const { id } = await readyImage(broken.url, await photo(), "LadyBird.jpg");
+    const res = await get(`${broken.url}/i/${id}/800`);
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "image/jpeg"]);
+    expect(res.headers.get("server-timing")).toMatch(/^allocator;dur=\d+, d1;dur=\d+, r2;dur=\d+$/);
+    const unknown = await get(`${broken.url}/i/zzzzzzz`);
+    expect([unknown.status, unknown.json().error.code]).toEqual([404, "not_found"]);
   });
 });

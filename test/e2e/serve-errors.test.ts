@@ -50,6 +50,7 @@ describe("short-lived answers", () => {
     const { hit } = await missThenHit(`${base}/i/${NEVER_ISSUED}`);
     expect([hit.status, hit.headers.get("cache-control"), hit.json().error.code]).toEqual([404, "public, max-age=60", "not_found"]);
     expect(hit.json().error.request_id).not.toBe(first.json().error.request_id);
+    expect(hit.headers.get("x-origin-status")).toBeNull();
   });
 
   it("answers 202 JSON cached for 2 s while processing, then the image", async () => {

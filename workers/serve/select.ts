@@ -1,9 +1,8 @@
 import { z } from "zod";
 import type { VariantRequest } from "../../core/cache-keys";
 import { AppError } from "../../core/errors";
-import { FORMAT_EXTENSION, SERVED_FORMATS, formatForExtension } from "../../core/http/formats";
+import { FORMAT_EXTENSION, SERVED_FORMATS, formatForExtension, type ModernFormat } from "../../core/http/formats";
 import { chooseFormat } from "../../core/http/negotiate";
-import type { ModernFormat } from "../../core/http/formats";
 import { VARIANT_WIDTHS, chooseWidth } from "../../core/variants";
 
 /**
