@@ -41,9 +41,11 @@ wsrc="$work/libwebp-${webp_version}"
 (cd "$src" && mkdir -p build && cd build && emcmake cmake .. -DCMAKE_BUILD_TYPE=Release \
   -DWITH_SIMD=0 -DENABLE_SHARED=0 -DWITH_TURBOJPEG=0 -DWITH_JAVA=0 \
   -DSIZE_T=4 -DHAVE_SIZE_T=TRUE -DUNSIGNED_LONG=4 -DHAVE_UNSIGNED_LONG=TRUE \
-  -DCMAKE_C_FLAGS="-O3" >/dev/null && emmake make -j2 jpeg-static >/dev/null)
+  -DCMAKE_C_FLAGS="-O3 -ffile-prefix-map=$work=/build" >/dev/null && emmake make -j2 jpeg-static >/dev/null)
 
-emcc -O3 -msimd128 -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" \
+# NDEBUG drops assert()s; the prefix map keeps the temp folder's name out of the binary, so
+# the build is reproducible byte for byte.
+emcc -O3 -msimd128 -DNDEBUG -ffile-prefix-map="$work"=/build -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" \
   "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
   "$repo/wasm/engine/inflate.c" "$zsrc"/{adler32,crc32,inffast,inflate,inftrees,zutil}.c \
   "$repo/wasm/engine/webp-decode.c" "$wsrc"/src/dec/*.c "$wsrc"/src/utils/*.c \
