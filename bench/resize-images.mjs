@@ -73,10 +73,10 @@ export async function generatedImages() {
     { name: "jpeg-18mp", note: "5184x3456 baseline JPEG q90", bytes: await cached("18mp.jpg", () => jpeg(5184, 3456, 3)) },
     { name: "jpeg-72mp", note: "10315x7049 baseline JPEG q90", bytes: await cached("72mp.jpg", () => jpeg(10315, 7049, 4)) },
     {
-      name: "jpeg-24mp-progressive",
-      note: "6000x4000 progressive JPEG q90",
-      bytes: await cached("24mp-progressive.jpg", () =>
-        sharp(photoPixels(6000, 4000, 3, 5), { raw: { width: 6000, height: 4000, channels: 3 } }).jpeg({ quality: 90, progressive: true }).toBuffer(),
+      name: "jpeg-12mp-progressive",
+      note: "4000x3000 progressive JPEG q90 4:4:4 (the progressive limit, worst subsampling)",
+      bytes: await cached("12mp-progressive-444.jpg", () =>
+        sharp(photoPixels(4000, 3000, 3, 12), { raw: { width: 4000, height: 3000, channels: 3 } }).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer(),
       ),
     },
     {
@@ -93,6 +93,16 @@ export async function generatedImages() {
       name: "webp-lossless-10mp",
       note: "3872x2592 lossless WebP",
       bytes: await cached("10mp-lossless.webp", () => sharp(photoPixels(3872, 2592, 3, 8), { raw: { width: 3872, height: 2592, channels: 3 } }).webp({ lossless: true, effort: 0 }).toBuffer()),
+    },
+    {
+      name: "gif-24mp",
+      note: "6000x4000 GIF still",
+      bytes: await cached("24mp-fast.gif", () => sharp(photoPixels(6000, 4000, 3, 11), { raw: { width: 6000, height: 4000, channels: 3 } }).gif({ effort: 1 }).toBuffer()),
+    },
+    {
+      name: "avif-2mp",
+      note: "1732x1154 AVIF (the AVIF limit)",
+      bytes: await cached("2mp.avif", () => sharp(photoPixels(1732, 1154, 3, 14), { raw: { width: 1732, height: 1154, channels: 3 } }).avif({ quality: 60, effort: 0 }).toBuffer()),
     },
     { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animatedGif(800, 600, 12)) },
   ];
