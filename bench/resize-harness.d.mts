@@ -23,6 +23,7 @@ export interface ProbeResult {
 }
 export interface Probe {
   render(bytes: Uint8Array, options?: { withBytes?: boolean }): Promise<ProbeResult>;
+  renderWithRss(bytes: Uint8Array): Promise<ProbeResult & { rssDeltaBytes: number | null }>;
   idle(): Promise<number>;
   dispose(): Promise<void>;
 }

@@ -61,6 +61,7 @@ async function measure(probe, image) {
     sharpOuts = await sharpJob(image.bytes, last.variants, transparent);
     theirs.push(performance.now() - t);
   }
+  const rss = await probe.renderWithRss(image.bytes);
   const variants = [];
   for (const v of last.variants) {
     const reference = await sharp(image.bytes).rotate().resize(v.width, v.height, { fit: "fill", kernel: "lanczos3" }).ensureAlpha().raw().toBuffer();
@@ -86,6 +87,7 @@ async function measure(probe, image) {
     ratio: +(oursMs / sharpMs).toFixed(2),
     peak_isolate_mib: +(last.stats.peakIsolateBytes / MIB).toFixed(1),
     peak_wasm_mib: +(last.stats.peakWasmBytes / MIB).toFixed(1),
+    rss_delta_mib: rss.rssDeltaBytes === null ? null : +(rss.rssDeltaBytes / MIB).toFixed(1),
     wasm_by_codec_mib: Object.fromEntries(Object.entries(last.stats.peakWasmByCodec).map(([k, b]) => [k, +(b / MIB).toFixed(1)])),
     idle_wasm_mib_after: +(last.liveWasmBytesAfter / MIB).toFixed(1),
     jpeg_scale: last.stats.jpegScale ?? null,
@@ -112,7 +114,7 @@ try {
     const maxBytes = Math.max(...r.variants.map((v) => v.bytes_ratio ?? 0));
     console.log(
       `${r.name.padEnd(26)} ours ${String(r.ours_ms).padStart(6)} ms  sharp ${String(r.sharp_ms).padStart(6)} ms  ×${r.ratio.toFixed(2)}  ` +
-        `peak ${r.peak_isolate_mib.toFixed(1).padStart(6)} MiB  min PSNR ${minPsnr.toFixed(1)} dB  max bytes ×${maxBytes.toFixed(2)}`,
+        `peak ${r.peak_isolate_mib.toFixed(1).padStart(6)} MiB (rss +${r.rss_delta_mib ?? "?"})  min PSNR ${minPsnr.toFixed(1)} dB  max bytes ×${maxBytes.toFixed(2)}`,
     );
   }
 } finally {
@@ -124,7 +126,7 @@ const out = {
   method: {
     runs: RUNS,
     timing: "median of runs after one warm-up; ours = the pipeline inside workerd (Miniflare), sharp = Node, concurrency 1",
-    memory: "peak_isolate_mib: WASM linear memories the job holds + its large JS buffers (workers/resize/pipeline/memory.ts)",
+    memory: "peak_isolate_mib: WASM linear memories the job holds + its large JS buffers (workers/resize/pipeline/memory.ts); rss_delta_mib: workerd's peak RSS during one run minus its RSS before (cross-check, noisy)",
     psnr: "each variant decoded vs sharp's Lanczos3 resize of the same source to the same size (RGBA)",
   },
   results,
