@@ -10,7 +10,7 @@ export type LinkId = z.infer<typeof LinkId>;
 export const StoredVariant = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  format: z.enum(["webp", "jpeg", "png"]),
+  format: z.enum(["avif", "webp", "jpeg", "png"]),
   bytes: z.number().int().nonnegative(),
 });
 export type StoredVariant = z.infer<typeof StoredVariant>;

@@ -1,9 +1,9 @@
 /** The widths every upload is offered at, largest first. */
 export const VARIANT_WIDTHS = [1024, 800, 500] as const;
 
-export type VariantFormat = "webp" | "jpeg" | "png";
-export const EXTENSIONS = { webp: "webp", jpeg: "jpg", png: "png" } as const satisfies Record<VariantFormat, string>;
-export const CONTENT_TYPES = { webp: "image/webp", jpeg: "image/jpeg", png: "image/png" } as const satisfies Record<
+export type VariantFormat = "avif" | "webp" | "jpeg" | "png";
+export const EXTENSIONS = { avif: "avif", webp: "webp", jpeg: "jpg", png: "png" } as const satisfies Record<VariantFormat, string>;
+export const CONTENT_TYPES = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg", png: "image/png" } as const satisfies Record<
   VariantFormat,
   string
 >;
