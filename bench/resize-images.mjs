@@ -73,10 +73,10 @@ export async function generatedImages() {
     { name: "jpeg-18mp", note: "5184x3456 baseline JPEG q90", bytes: await cached("18mp.jpg", () => jpeg(5184, 3456, 3)) },
     { name: "jpeg-72mp", note: "10315x7049 baseline JPEG q90", bytes: await cached("72mp.jpg", () => jpeg(10315, 7049, 4)) },
     {
-      name: "jpeg-12mp-progressive",
-      note: "4000x3000 progressive JPEG q90 4:4:4 (the progressive limit, worst subsampling)",
-      bytes: await cached("12mp-progressive-444.jpg", () =>
-        sharp(photoPixels(4000, 3000, 3, 12), { raw: { width: 4000, height: 3000, channels: 3 } }).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer(),
+      name: "jpeg-20mp-progressive",
+      note: "5472x3648 progressive JPEG q100 4:2:0 (the progressive limit)",
+      bytes: await cached("20mp-progressive-q100.jpg", () =>
+        sharp(photoPixels(5472, 3648, 3, 15), { raw: { width: 5472, height: 3648, channels: 3 } }).jpeg({ quality: 100, progressive: true }).toBuffer(),
       ),
     },
     {

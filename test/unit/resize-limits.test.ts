@@ -55,16 +55,21 @@ describe("resize engine pixel limits", () => {
   it("PNG: MAX_PIXELS_OTHER, interlaced PNG: MAX_PIXELS_PROGRESSIVE", () => {
     expect(refusal(png(20, 20))).toBeNull();
     expect(refusal(png(21, 20))).toMatch(/^image_too_large: PNG .*400 pixels/);
-    expect(refusal(png(10, 10, true))).toBeNull();
-    expect(refusal(png(11, 10, true))).toMatch(/^image_too_large: interlaced PNG .*100 pixels/);
+    // Interlaced weighs 1.5: 66 pixels.
+    expect(refusal(png(11, 6, true))).toBeNull();
+    expect(refusal(png(11, 7, true))).toMatch(/^image_too_large: interlaced PNG .*66 pixels for its encoding/);
   });
 
   it("JPEG: MAX_PIXELS when baseline, MAX_PIXELS_PROGRESSIVE when progressive", async () => {
-    const jpeg = (w: number, h: number, progressive: boolean) => sharp({ create: { width: w, height: h, channels: 3, background: "#808080" } }).jpeg({ progressive }).toBuffer();
+    const jpeg = (w: number, h: number, progressive: boolean, chromaSubsampling = "4:2:0") =>
+      sharp({ create: { width: w, height: h, channels: 3, background: "#808080" } }).jpeg({ progressive, chromaSubsampling }).toBuffer();
     expect(refusal(await jpeg(40, 25, false))).toBeNull();
     expect(refusal(await jpeg(41, 25, false))).toMatch(/^image_too_large: .*1000 pixels/);
     expect(refusal(await jpeg(10, 10, true))).toBeNull();
-    expect(refusal(await jpeg(11, 10, true))).toMatch(/^image_too_large: progressive JPEG .*100 pixels/);
+    expect(refusal(await jpeg(11, 10, true))).toMatch(/^image_too_large: progressive JPEG .*100 pixels$/);
+    // 4:4:4 keeps twice the coefficients of 4:2:0: half the pixels.
+    expect(refusal(await jpeg(10, 5, true, "4:4:4"))).toBeNull();
+    expect(refusal(await jpeg(10, 6, true, "4:4:4"))).toMatch(/^image_too_large: progressive JPEG .*50 pixels for its encoding/);
   });
 
   it("WebP: MAX_PIXELS_OTHER when lossy, MAX_PIXELS_LOSSLESS_WEBP when lossless; GIF and AVIF", async () => {

@@ -1,5 +1,6 @@
 import type { EngineImage, EngineInstance } from "./codecs/engine-core";
 import { PipelineError } from "./errors";
+import type { Hold } from "./png";
 
 /** The first frame of a GIF: where it sits on the logical screen, its colours and its LZW data. */
 interface FirstFrame {
@@ -125,12 +126,21 @@ function storedRow(y: number, height: number): number {
  * cover it or where its transparent index is), streamed row by row into the engine's resampler.
  * Holds the frame's palette indices (1 byte per pixel) and one RGBA row; never a full bitmap.
  */
-export function decodeGifResized(inst: EngineInstance, bytes: Uint8Array, width: number, height: number, targetW: number, targetH: number): { image: EngineImage; transparent: boolean } {
+export function decodeGifResized(
+  inst: EngineInstance,
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  targetW: number,
+  targetH: number,
+  hold: Hold = () => {},
+): { image: EngineImage; transparent: boolean } {
   if (bytes.length < 13 || (bytes[6]! | (bytes[7]! << 8)) !== width || (bytes[8]! | (bytes[9]! << 8)) !== height) {
     throw new PipelineError(`GIF: the logical screen is not the recorded ${width}x${height}`);
   }
   const frame = readFirstFrame(bytes);
   const indices = new Uint8Array(frame.width * frame.height);
+  hold("GIF indices", indices.length);
   const written = lzwIndices(frame, indices);
   const ex = inst.exports;
   const rs = ex.rs_new(width, height, targetW, targetH, 1);
@@ -162,5 +172,6 @@ export function decodeGifResized(inst: EngineInstance, bytes: Uint8Array, width:
     new Uint8Array(inst.memory.buffer, stage, row.length).set(row);
     ex.rs_push(rs, stage);
   }
+  hold("GIF indices", 0);
   return { image: { rs, width: targetW, height: targetH }, transparent };
 }

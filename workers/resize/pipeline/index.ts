@@ -139,8 +139,9 @@ async function firstImage(
     st.jpegScale = scale;
     return { image, transparent: false };
   }
-  if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h);
-  if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
+  const hold = (name: string, size: number) => ledger.hold(name, size);
+  if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h, hold);
+  if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h, hold);
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
   const decoded = await decodeAvifSource(bytes, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);

@@ -22,9 +22,14 @@ export class MemoryLedger {
 
   /** Records that the job now holds (or, with 0, no longer holds) a JS buffer of `bytes`. */
   hold(name: string, bytes: number): void {
-    if (bytes > 0) this.buffers.set(name, bytes);
-    else this.buffers.delete(name);
-    this.checkpoint();
+    if (bytes > 0) {
+      this.buffers.set(name, bytes);
+      this.checkpoint();
+    } else {
+      // The moment before a release is when the buffer and everything grown since were all alive.
+      this.checkpoint();
+      this.buffers.delete(name);
+    }
   }
 
   checkpoint(): void {

@@ -2,6 +2,9 @@ import { EngineFailure, setInput, type EngineImage, type EngineInstance } from "
 import { PipelineError } from "./errors";
 import { bitsPerPixel, readPngHeader, rowConverter, unfilter, type PngHeader } from "./png-rows";
 
+/** Tells the job's memory ledger about a large JS buffer (0 bytes: released). */
+export type Hold = (name: string, bytes: number) => void;
+
 /** Adam7 passes: first column, first row, column step, row step. */
 const ADAM7 = [
   [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
@@ -27,7 +30,7 @@ function passesOf(width: number, height: number, interlaced: boolean): Pass[] {
  * converted in JS; no full-size bitmap exists. Interlaced (Adam7) files keep the even rows
  * (passes 1-6, half the image) until pass 7 delivers the odd rows between them.
  */
-export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgba: Uint8Array) => void): void {
+export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgba: Uint8Array) => void, hold: Hold = () => {}): void {
   const { width, height } = head;
   const ex = inst.exports;
   const convert = rowConverter(head);
@@ -36,6 +39,7 @@ export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgb
   const passes = passesOf(width, height, head.interlaced);
   const rowBytes = width * 4;
   const even = head.interlaced ? new Uint8Array(Math.ceil(height / 2) * rowBytes) : null;
+  if (even) hold("PNG even rows", even.length);
   const rgba = new Uint8Array(rowBytes);
   let evenSent = 0;
   const sendEven = () => onRow(even!.subarray(evenSent * rowBytes, ++evenSent * rowBytes));
@@ -76,6 +80,7 @@ export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgb
     setInput(inst, []);
   }
   while (even && evenSent < Math.ceil(height / 2)) sendEven();
+  hold("PNG even rows", 0);
 }
 
 /**
@@ -90,6 +95,7 @@ export function decodePngResized(
   height: number,
   targetW: number,
   targetH: number,
+  hold: Hold = () => {},
 ): { image: EngineImage; transparent: boolean } {
   const head = readPngHeader(bytes);
   if (head.width !== width || head.height !== height) {
@@ -112,6 +118,6 @@ export function decodePngResized(
     // The view is made per row: the engine's memory may have grown (and moved) since the last one.
     new Uint8Array(inst.memory.buffer, stage, rgba.length).set(rgba);
     ex.rs_push(rs, stage);
-  });
+  }, hold);
   return { image: { rs, width: targetW, height: targetH }, transparent };
 }
