@@ -31,7 +31,15 @@ if ! apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null 2>&1; 
   apt-get update -qq
   apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null
 fi
-# The committed .wasm was built from these upstream versions (bookworm's), Debian patches applied.
+# The committed .wasm was built from exactly these Debian source packages (bookworm's, patches
+# applied). When Debian ships a new one (a security fix), the build stops here: rebuild, check the
+# tests and benchmark, and update this list with the .wasm.
+expected="libjpeg-turbo_${ljt_version}-2.dsc libwebp_${webp_version}-0.2+deb12u1.dsc zlib_${zlib_version}.dfsg-1.dsc"
+found="$(ls ./*.dsc | xargs -n1 basename | sort | tr '\n' ' ' | sed 's/ $//')"
+if [[ "$found" != "$expected" ]]; then
+  echo "Debian's sources are now: $found (the engine was built from: $expected)" >&2
+  exit 1
+fi
 for dsc in libjpeg-turbo_*.dsc zlib_*.dsc libwebp_*.dsc; do dpkg-source --no-check -x "$dsc" >/dev/null; done
 src="$work/libjpeg-turbo-${ljt_version}"
 zsrc="$(echo "$work"/zlib-"${zlib_version}"*/)"
