@@ -201,7 +201,8 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
       t = now();
       const shown = applyOrientation(engineRgba(engine, image), orientation);
       st.orientMs += now() - t;
-      ledger.hold("variant pixels", shown.data.length);
+      // Turned variants exist twice for a moment: as resized and as shown.
+      ledger.hold("variant pixels", shown.data.length * (orientation === 1 ? 1 : 2));
 
       t = now();
       const webp = await encodeWebp(shown, WEBP_QUALITY);
