@@ -50,4 +50,29 @@ describe("streaming GIF decoder", () => {
     }
     expect(mismatches).toEqual([]);
   });
+
+  it("clips a frame that is offset and extends past a smaller logical screen", async () => {
+    for (const interlaced of [false, true]) {
+      const original = await generated(interlaced);
+      const { data: full, info } = await sharp(original).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      const bytes = Uint8Array.from(original);
+      const [sw, sh, left, top] = [30, 20, 5, 3];
+      bytes.set([sw, 0, sh, 0], 6);
+      const desc = bytes.indexOf(0x2c, 13 + 3 * (2 << (bytes[10]! & 7)));
+      bytes.set([left, 0, top, 0], desc + 1);
+      const mine = ours(bytes, sw, sh);
+      let diff = 0;
+      for (let y = 0; y < sh; y++) {
+        for (let x = 0; x < sw; x++) {
+          const fx = x - left, fy = y - top;
+          const inside = fx >= 0 && fy >= 0 && fx < info.width && fy < info.height;
+          const ref = inside ? full.subarray((fy * info.width + fx) * 4, (fy * info.width + fx) * 4 + 4) : new Uint8Array(4);
+          const got = mine.subarray((y * sw + x) * 4, (y * sw + x) * 4 + 4);
+          if (ref[3] === 0 && got[3] === 0) continue;
+          for (let c = 0; c < 4; c++) diff = Math.max(diff, Math.abs(got[c]! - ref[c]!));
+        }
+      }
+      expect(diff, interlaced ? "interlaced" : "plain").toBe(0);
+    }
+  });
 });

@@ -55,15 +55,36 @@ function readFirstFrame(bytes: Uint8Array): FirstFrame {
 }
 
 /**
- * LZW-decodes a frame into palette indices, in stored row order (1 byte per pixel). Returns how
- * many pixels the data reached: a short stream leaves the rest missing (shown transparent).
+ * LZW-decodes a frame into palette indices, handing over one row at a time in stored order
+ * (`row` is reused). A short stream ends with a partial row (`count` < width) and then nothing:
+ * the missing pixels are shown transparent.
  */
-function lzwIndices(frame: FirstFrame, out: Uint8Array): number {
+function lzwRows(frame: FirstFrame, onRow: (row: Uint8Array, count: number) => void): void {
+  const row = new Uint8Array(frame.width);
+  let rowsLeft = frame.height, written = 0;
+  const wanted = () => rowsLeft > 0;
+  decodeCodes(
+    frame,
+    (index) => {
+      row[written++] = index;
+      if (written === row.length) {
+        onRow(row, written);
+        rowsLeft--;
+        written = 0;
+      }
+    },
+    wanted,
+  );
+  if (written > 0 && wanted()) onRow(row, written);
+}
+
+/** The LZW code stream: each decoded index goes to `emit`, until the data ends or `wanted` fails. */
+function decodeCodes(frame: FirstFrame, emit: (index: number) => void, wanted: () => boolean): void {
   const clear = 1 << frame.minCodeSize;
   const prefix = new Uint16Array(4096);
   const suffix = new Uint8Array(4096);
   const stack = new Uint8Array(4097);
-  let size = frame.minCodeSize + 1, next = clear + 2, prev = -1, first = 0, written = 0;
+  let size = frame.minCodeSize + 1, next = clear + 2, prev = -1, first = 0;
   let bits = 0, acc = 0;
   for (const part of frame.data) {
     for (let i = 0; i < part.length; i++) {
@@ -79,13 +100,13 @@ function lzwIndices(frame: FirstFrame, out: Uint8Array): number {
           prev = -1;
           continue;
         }
-        if (code === clear + 1) return written;
+        if (code === clear + 1) return;
         let sp = 0, c = code;
         if (prev < 0) {
           if (code >= clear) throw new PipelineError("GIF: corrupt LZW data");
-          out[written++] = first = code;
+          emit((first = code));
           prev = code;
-          if (written >= out.length) return written;
+          if (!wanted()) return;
           continue;
         }
         if (c >= next) {
@@ -104,27 +125,27 @@ function lzwIndices(frame: FirstFrame, out: Uint8Array): number {
           if (++next === 1 << size && size < 12) size++;
         }
         prev = code;
-        while (sp > 0 && written < out.length) out[written++] = stack[--sp]!;
-        if (written >= out.length) return written;
+        while (sp > 0 && wanted()) emit(stack[--sp]!);
+        if (!wanted()) return;
       }
     }
   }
-  return written;
 }
 
-/** Row order of an interlaced GIF: every 8th row from 0, every 8th from 4, every 4th from 2, odd rows. */
-function storedRow(y: number, height: number): number {
-  const p1 = Math.ceil(height / 8), p2 = Math.ceil((height - 4) / 8), p3 = Math.ceil((height - 2) / 4);
-  if (y % 8 === 0) return y / 8;
-  if (y % 8 === 4) return p1 + (y - 4) / 8;
-  if (y % 4 === 2) return p1 + Math.max(0, p2) + (y - 2) / 4;
-  return p1 + Math.max(0, p2) + Math.max(0, p3) + (y - 1) / 2;
+/** Where the n-th stored row of an interlaced GIF goes: rows 0, 8, 16...; 4, 12...; 2, 6...; odd rows. */
+function displayRow(n: number, height: number): number {
+  const p1 = Math.ceil(height / 8), p2 = Math.max(0, Math.ceil((height - 4) / 8)), p3 = Math.max(0, Math.ceil((height - 2) / 4));
+  if (n < p1) return n * 8;
+  if (n < p1 + p2) return 4 + (n - p1) * 8;
+  if (n < p1 + p2 + p3) return 2 + (n - p1 - p2) * 4;
+  return 1 + (n - p1 - p2 - p3) * 2;
 }
 
 /**
  * The first frame of a GIF, composited on its logical screen (transparent where it does not
  * cover it or where its transparent index is), streamed row by row into the engine's resampler.
- * Holds the frame's palette indices (1 byte per pixel) and one RGBA row; never a full bitmap.
+ * Holds the visible part of the frame's palette indices (1 byte per pixel, at most the screen)
+ * and one RGBA row; never a full bitmap.
  */
 export function decodeGifResized(
   inst: EngineInstance,
@@ -139,9 +160,22 @@ export function decodeGifResized(
     throw new PipelineError(`GIF: the logical screen is not the recorded ${width}x${height}`);
   }
   const frame = readFirstFrame(bytes);
-  const indices = new Uint8Array(frame.width * frame.height);
+  // Only the part of the frame on the screen is kept (a frame may extend far past it): its
+  // indices, 1 byte per pixel, and how many pixels of each of its rows the data reached.
+  const vx0 = Math.max(0, frame.left), vx1 = Math.min(width, frame.left + frame.width);
+  const vy0 = Math.max(0, frame.top), vy1 = Math.min(height, frame.top + frame.height);
+  const vw = Math.max(0, vx1 - vx0), vh = Math.max(0, vy1 - vy0);
+  const indices = new Uint8Array(vw * vh);
+  const reached = new Int32Array(vh);
   hold("GIF indices", indices.length);
-  const written = lzwIndices(frame, indices);
+  let stored = 0;
+  lzwRows(frame, (row, count) => {
+    const y = frame.top + (frame.interlaced ? displayRow(stored, frame.height) : stored);
+    stored++;
+    if (y < vy0 || y >= vy1 || vw === 0) return;
+    indices.set(row.subarray(vx0 - frame.left, vx1 - frame.left), (y - vy0) * vw);
+    reached[y - vy0] = count;
+  });
   const ex = inst.exports;
   const rs = ex.rs_new(width, height, targetW, targetH, 1);
   const stage = ex.rs_stage(rs);
@@ -150,15 +184,13 @@ export function decodeGifResized(
   let transparent = false;
   for (let y = 0; y < height; y++) {
     row.fill(0);
-    const fy = y - frame.top;
-    if (fy >= 0 && fy < frame.height) {
-      const base = (frame.interlaced ? storedRow(fy, frame.height) : fy) * frame.width;
-      const x0 = Math.max(0, frame.left), x1 = Math.min(width, frame.left + frame.width);
-      for (let x = x0; x < x1; x++) {
-        const at = base + x - frame.left;
-        const index = indices[at]!;
-        // Missing data (truncated stream) and the transparent index stay transparent.
-        if (at >= written || index === frame.transparentIndex) continue;
+    if (y >= vy0 && y < vy1) {
+      const base = (y - vy0) * vw;
+      // Pixels past what the data reached (a truncated stream) stay transparent.
+      const end = Math.min(vx1, frame.left + reached[y - vy0]!);
+      for (let x = vx0; x < end; x++) {
+        const index = indices[base + x - vx0]!;
+        if (index === frame.transparentIndex) continue;
         const o = x * 4;
         if (index < colours) {
           row[o] = frame.palette[index * 3]!;
