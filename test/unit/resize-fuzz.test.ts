@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { inspectImage } from "../../core/sniff";
+import { instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
+import { PipelineError } from "../../workers/resize/pipeline/errors";
+import { decodeGifResized } from "../../workers/resize/pipeline/gif";
+import { decodeJpegResized } from "../../workers/resize/pipeline/jpeg";
+import { decodePngResized } from "../../workers/resize/pipeline/png";
+import { decodeWebpResized } from "../../workers/resize/pipeline/webp";
+
+// The engine's decoders on damaged input (bytes overwritten, files cut short), bypassing upload
+// validation: each either decodes or throws a PipelineError (the image is marked failed); never
+// another error, a trap that escapes, or a hang.
+const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+// The project's types are workerd's, whose WebAssembly.Module is not constructible from bytes; Node's is.
+const NodeModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
+const engineModule = new NodeModule(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
+const FILES = ["photos/LadyBird.jpg", "photos/FreshFlower.jpg", "pngsuite/basi2c08.png", "pngsuite/basn3p04.png", "animated/moon_impact.gif", "webp-still/wood-d.webp", "animated/random_lossless.webp"];
+const GENEROUS = { maxPixels: 1e9, maxSide: 1e5, maxFrames: 1e5, maxTotalPixels: 1e12, maxAspect: 1e3, maxMetadataBytes: 1e9 };
+const DECODERS = { jpeg: decodeJpegResized, png: decodePngResized, gif: decodeGifResized, webp: decodeWebpResized } as const;
+
+describe.skipIf(!existsSync(CORPUS))("engine decoders on damaged input", () => {
+  it.each(FILES)("%s: decodes or fails with a PipelineError", (file) => {
+    const original = readFileSync(CORPUS + file);
+    const info = inspectImage(original, GENEROUS);
+    const decode = DECODERS[info.format as keyof typeof DECODERS];
+    let seed = 0x5eed;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const outcomes = new Set<string>();
+    for (let k = 0; k < 40; k++) {
+      const bytes = Uint8Array.from(original);
+      for (let j = 0, n = 1 + Math.floor(random() * 8); j < n; j++) bytes[Math.floor(64 + random() * (bytes.length - 64))] = Math.floor(random() * 256);
+      const damaged = k % 5 === 0 ? bytes.subarray(0, Math.floor(bytes.length * random())) : bytes;
+      const width = Math.min(info.width, 300);
+      const height = Math.max(1, Math.round((width * info.height) / info.width));
+      try {
+        decode(instantiateEngine(engineModule), damaged, info.width, info.height, width, height);
+        outcomes.add("decoded");
+      } catch (err) {
+        outcomes.add(err instanceof PipelineError ? "PipelineError" : `unexpected: ${String(err)}`);
+      }
+    }
+    expect([...outcomes].filter((o) => o.startsWith("unexpected"))).toEqual([]);
+  });
+});
