@@ -11,9 +11,9 @@
  *   straight into the resampler. Truncated/corrupt data (libjpeg would fill grey) is a
  *   PipelineError. CMYK/YCCK is converted naively (no ICC transform). Progressive files keep
  *   libjpeg's whole DCT coefficient buffer (≈3 B/pixel at 4:2:0, 6 at 4:4:4): their own limit.
- * - PNG (png.ts): zlib inflate in the engine, one row at a time; rows unfiltered and expanded to
- *   RGBA8 in JS (every bit depth, palette, tRNS; 16-bit keeps the high byte, as libvips; Adam7
- *   holds the even rows, 2 B/pixel). Identical to libvips' decode on all of PngSuite.
+ * - PNG (png.ts): zlib inflate in the engine, one row at a time, each row unfiltered and expanded
+ *   to RGBA8 there too (every bit depth, palette, tRNS; 16-bit keeps the high byte, as libvips;
+ *   Adam7 holds the even rows in JS, 2 B/pixel). Identical to libvips' decode on all of PngSuite.
  * - GIF (gif.ts): the first frame's LZW indices (1 B/pixel), composited row by row on the logical
  *   screen, transparent where the frame does not cover it.
  * - WebP (webp.ts): libwebp decodes straight to twice the target size (its area-average rescaler

@@ -1,6 +1,6 @@
 import { EngineFailure, setInput, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { PipelineError } from "./errors";
-import { bitsPerPixel, readPngHeader, rowConverter, unfilter, type PngHeader } from "./png-rows";
+import { bitsPerPixel, readPngHeader, type PngHeader } from "./png-rows";
 
 /** Tells the job's memory ledger about a large JS buffer (0 bytes: released). */
 export type Hold = (name: string, bytes: number) => void;
@@ -25,62 +25,74 @@ function passesOf(width: number, height: number, interlaced: boolean): Pass[] {
 }
 
 /**
- * Streams a PNG's rows, top to bottom, as RGBA8 (each `onRow` argument is reused after the call):
- * the IDAT stream is inflated by the engine's zlib one row at a time, each row unfiltered and
- * converted in JS; no full-size bitmap exists. Interlaced (Adam7) files keep the even rows
- * (passes 1-6, half the image) until pass 7 delivers the odd rows between them.
+ * Streams a PNG's rows, top to bottom, as RGBA8: the IDAT stream is inflated by the engine's zlib
+ * one row at a time, then unfiltered and expanded in the engine (png-rows.c); no full-size
+ * bitmap exists. `onRow` gets the row as a view of the engine's memory (valid during the call)
+ * and its address there. Interlaced (Adam7) files keep the even rows (passes 1-6, half the
+ * image, in JS) until pass 7 delivers the odd rows between them. Returns whether any pixel was
+ * not fully opaque.
  */
-export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgba: Uint8Array) => void, hold: Hold = () => {}): void {
+export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgba: Uint8Array, ptr: number) => void, hold: Hold = () => {}): boolean {
   const { width, height } = head;
   const ex = inst.exports;
-  const convert = rowConverter(head);
   const bpp = bitsPerPixel(head);
-  const filterStep = Math.max(1, bpp >> 3);
   const passes = passesOf(width, height, head.interlaced);
   const rowBytes = width * 4;
+  const maxStride = Math.ceil((width * bpp) / 8) + 1;
+  const heap = (ptr: number, length: number) => new Uint8Array(inst.memory.buffer, ptr, length);
+  const tables = ex.eng_malloc(head.palette.length + (head.trns?.length ?? 0) + 1);
+  heap(tables, head.palette.length).set(head.palette);
+  if (head.trns) heap(tables + head.palette.length, head.trns.length).set(head.trns);
+  ex.pr_setup(head.colour, head.depth, tables, head.palette.length, tables + head.palette.length, head.trns?.length ?? 0);
+  let cur = ex.eng_malloc(maxStride), prev = ex.eng_malloc(maxStride);
+  const out = ex.eng_malloc(rowBytes);
+
   const even = head.interlaced ? new Uint8Array(Math.ceil(height / 2) * rowBytes) : null;
   if (even) hold("PNG even rows", even.length);
-  const rgba = new Uint8Array(rowBytes);
   let evenSent = 0;
-  const sendEven = () => onRow(even!.subarray(evenSent * rowBytes, ++evenSent * rowBytes));
-  const emit = (pass: Pass, y: number, row: Uint8Array) => {
-    if (!even) return onRow(row);
-    if (pass.y0 === 1) {
-      sendEven();
-      return onRow(row);
-    }
-    const base = ((pass.y0 + y * pass.dy) >> 1) * rowBytes;
-    for (let k = 0; k < pass.width; k++) even.set(row.subarray(k * 4, k * 4 + 4), base + (pass.x0 + k * pass.dx) * 4);
+  const sendEven = () => {
+    heap(out, rowBytes).set(even!.subarray(evenSent * rowBytes, ++evenSent * rowBytes));
+    onRow(heap(out, rowBytes), out);
   };
-
-  const scratch = ex.eng_malloc(Math.ceil((width * bpp) / 8) + 1);
+  let transparent = false;
   setInput(inst, head.idat);
   ex.zi_begin();
   try {
     for (const pass of passes) {
       const stride = Math.ceil((pass.width * bpp) / 8) + 1;
-      let cur = new Uint8Array(stride);
-      let prev = new Uint8Array(stride);
+      heap(prev, stride).fill(0);
       for (let y = 0; y < pass.height; y++) {
-        if (ex.zi_read(scratch, stride) < stride) throw new PipelineError("PNG: the image data ends early (truncated)");
-        cur.set(new Uint8Array(inst.memory.buffer, scratch, stride));
-        const data = cur.subarray(1);
-        unfilter(cur[0]!, data, prev.subarray(1), filterStep);
-        convert(data, pass.width, rgba);
-        emit(pass, y, rgba.subarray(0, pass.width * 4));
+        if (ex.zi_read(cur, stride) < stride) throw new PipelineError("PNG: the image data ends early (truncated)");
+        const alpha = ex.pr_row(cur, prev, stride, pass.width, out);
+        if (alpha < 0) throw new PipelineError(`PNG: unknown row filter ${heap(cur, 1)[0]}`);
+        transparent ||= alpha === 1;
         [cur, prev] = [prev, cur];
+        if (!even) {
+          onRow(heap(out, rowBytes), out);
+        } else if (pass.y0 === 1) {
+          // Pass 7 is the odd rows at full width: the even row above goes first.
+          const odd = heap(out, rowBytes).slice();
+          sendEven();
+          heap(out, rowBytes).set(odd);
+          onRow(heap(out, rowBytes), out);
+        } else {
+          const row = heap(out, pass.width * 4);
+          const base = ((pass.y0 + y * pass.dy) >> 1) * rowBytes;
+          for (let k = 0; k < pass.width; k++) even.set(row.subarray(k * 4, k * 4 + 4), base + (pass.x0 + k * pass.dx) * 4);
+        }
       }
     }
+    while (even && evenSent < Math.ceil(height / 2)) sendEven();
   } catch (err) {
     if (err instanceof EngineFailure) throw new PipelineError(`PNG: the image data could not be inflated (${err.message})`, { cause: err });
     throw err;
   } finally {
     ex.zi_end();
-    ex.eng_free(scratch);
+    for (const ptr of [tables, cur, prev, out]) ex.eng_free(ptr);
     setInput(inst, []);
   }
-  while (even && evenSent < Math.ceil(height / 2)) sendEven();
   hold("PNG even rows", 0);
+  return transparent;
 }
 
 /**
@@ -104,20 +116,6 @@ export function decodePngResized(
   const ex = inst.exports;
   const premultiply = head.colour === 4 || head.colour === 6 || head.trns !== null;
   const rs = ex.rs_new(width, height, targetW, targetH, premultiply ? 1 : 0);
-  const stage = ex.rs_stage(rs);
-  let transparent = false;
-  streamPngRows(inst, head, (rgba) => {
-    if (premultiply && !transparent) {
-      for (let i = 3; i < rgba.length; i += 4) {
-        if (rgba[i] !== 255) {
-          transparent = true;
-          break;
-        }
-      }
-    }
-    // The view is made per row: the engine's memory may have grown (and moved) since the last one.
-    new Uint8Array(inst.memory.buffer, stage, rgba.length).set(rgba);
-    ex.rs_push(rs, stage);
-  }, hold);
+  const transparent = streamPngRows(inst, head, (_row, ptr) => ex.rs_push(rs, ptr), hold);
   return { image: { rs, width: targetW, height: targetH }, transparent };
 }

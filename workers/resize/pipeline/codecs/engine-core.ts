@@ -29,6 +29,8 @@ interface EngineExports {
   zi_begin(): void;
   zi_read(dst: number, n: number): number;
   zi_end(): void;
+  pr_setup(colour: number, depth: number, palette: number, paletteLength: number, trns: number, trnsLength: number): void;
+  pr_row(cur: number, prev: number, stride: number, width: number, out: number): number;
   wd_size(data: number, size: number): number;
   wd_decode(data: number, size: number, width: number, height: number): number;
   wd_free(): void;
