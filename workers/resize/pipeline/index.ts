@@ -14,8 +14,8 @@
  * - PNG (png.ts): zlib inflate in the engine, one row at a time, each row unfiltered and expanded
  *   to RGBA8 there too (every bit depth, palette, tRNS; 16-bit keeps the high byte, as libvips;
  *   Adam7 holds the even rows in JS, 2 B/pixel). Identical to libvips' decode on all of PngSuite.
- * - GIF (gif.ts): the first frame's LZW indices (1 B/pixel), composited row by row on the logical
- *   screen, transparent where the frame does not cover it.
+ * - GIF (gif.ts): the first frame, LZW-decoded in the engine, its on-screen indices kept (1 B/pixel),
+ *   composited row by row on the logical screen, transparent where the frame does not cover it.
  * - WebP (webp.ts): libwebp decodes straight to twice the target size (its area-average rescaler
  *   works while decoding); an animation's first frame is placed on its canvas at that scale.
  *   Lossless bitstreams still hold their full ARGB image inside libwebp (4 B/pixel).
@@ -141,7 +141,7 @@ async function firstImage(
   }
   const hold = (name: string, size: number) => ledger.hold(name, size);
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h, hold);
-  if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h, hold);
+  if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
   const decoded = await decodeAvifSource(bytes, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);

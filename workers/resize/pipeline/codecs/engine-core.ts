@@ -31,6 +31,11 @@ interface EngineExports {
   zi_end(): void;
   pr_setup(colour: number, depth: number, palette: number, paletteLength: number, trns: number, trnsLength: number): void;
   pr_row(cur: number, prev: number, stride: number, width: number, out: number): number;
+  gif_decode(
+    minCodeSize: number, left: number, top: number, frameW: number, frameH: number, interlaced: number,
+    palette: number, colours: number, transparentIndex: number, screenW: number, screenH: number, targetW: number, targetH: number,
+  ): number;
+  gif_transparent(): number;
   wd_size(data: number, size: number): number;
   wd_decode(data: number, size: number, width: number, height: number): number;
   wd_free(): void;
