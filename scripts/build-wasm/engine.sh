@@ -6,6 +6,8 @@
 # Needs Debian's `emscripten`, `cmake` and `dpkg-dev`, and a deb-src entry for the apt mirror.
 #   scripts/build-wasm/engine.sh           rebuild and overwrite the committed .wasm
 #   scripts/build-wasm/engine.sh --check   rebuild into a temp dir and compare with the committed one
+# Exit 3 means the build could not be reproduced here (tools or the pinned Debian sources cannot be
+# had): the committed binary is untouched and still what the tests ran against.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$repo/workers/resize/wasm/engine.wasm"
@@ -16,8 +18,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 if ! command -v emcc >/dev/null || ! command -v cmake >/dev/null || ! command -v dpkg-source >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev >/dev/null
+  apt-get update -qq || exit 3
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev >/dev/null || exit 3
 fi
 # emcc 3.1.6 looks for acorn and friends in Debian's node module folder.
 export NODE_PATH=/usr/share/nodejs
@@ -28,8 +30,8 @@ if ! apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null 2>&1; 
   for f in /etc/apt/sources.list.d/*.sources; do
     grep -q '^Types: deb-src' "$f" || sed 's/^Types: deb$/Types: deb-src/' "$f" > "${f%.sources}-src.sources"
   done
-  apt-get update -qq
-  apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null
+  apt-get update -qq || exit 3
+  apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null || exit 3
 fi
 # The committed .wasm was built from exactly these Debian source packages (bookworm's, patches
 # applied). When Debian ships a new one (a security fix), the build stops here: rebuild, check the
@@ -38,7 +40,7 @@ expected="libjpeg-turbo_${ljt_version}-2.dsc libwebp_${webp_version}-0.2+deb12u1
 found="$(ls ./*.dsc | xargs -n1 basename | sort | tr '\n' ' ' | sed 's/ $//')"
 if [[ "$found" != "$expected" ]]; then
   echo "Debian's sources are now: $found (the engine was built from: $expected)" >&2
-  exit 1
+  exit 3
 fi
 for dsc in libjpeg-turbo_*.dsc zlib_*.dsc libwebp_*.dsc; do dpkg-source --no-check -x "$dsc" >/dev/null; done
 src="$work/libjpeg-turbo-${ljt_version}"
