@@ -28,6 +28,7 @@ cd "$work"
 if ! apt-get source --download-only libjpeg-turbo zlib libwebp >/dev/null 2>&1; then
   # No deb-src entry yet: add one for the configured mirror(s), then retry.
   for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -e "$f" ]] || continue
     grep -q '^Types: deb-src' "$f" || sed 's/^Types: deb$/Types: deb-src/' "$f" > "${f%.sources}-src.sources"
   done
   apt-get update -qq || exit 3
