@@ -4,30 +4,18 @@
 import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as esbuild from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { ROOT } from "../scripts/lib/system.mjs";
+import { bundleWorker, ROOT } from "../scripts/lib/system.mjs";
 
 const FILL = Number(process.env.BENCH_LINKS_FILL ?? 1_000_000);
 const outdir = await mkdtemp(path.join(os.tmpdir(), "links-bench-"));
-await esbuild.build({
-  entryPoints: { index: path.join(ROOT, "bench/links-worker.ts") },
-  outdir,
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["browser", "module", "main"],
-  external: ["cloudflare:*", "node:*"],
-  logLevel: "warning",
-});
+const scriptPath = await bundleWorker(path.join(ROOT, "bench/links-worker.ts"), outdir);
 const mf = new Miniflare({
   log: new Log(LogLevel.WARN),
   compatibilityDate: "2026-05-01",
   compatibilityFlags: ["nodejs_compat"],
   modules: true,
-  scriptPath: path.join(outdir, "index.js"),
+  scriptPath,
   modulesRoot: outdir,
   durableObjects: {
     LINKS: { className: "LinkAllocator", useSQLite: true },

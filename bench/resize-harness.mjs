@@ -4,9 +4,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as esbuild from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { ROOT } from "../scripts/lib/system.mjs";
+import { bundleWorker, ROOT } from "../scripts/lib/system.mjs";
 
 /** The workerd process Miniflare started for this Node process (Linux /proc), if any. */
 function workerdPid() {
@@ -28,20 +27,7 @@ function vm(pid, field) {
 
 export async function startProbe() {
   const outdir = await mkdtemp(path.join(os.tmpdir(), "resize-probe-"));
-  await esbuild.build({
-    entryPoints: { index: path.join(ROOT, "bench/resize-worker.ts") },
-    outdir,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    loader: { ".wasm": "copy" },
-    logLevel: "warning",
-  });
-  const scriptPath = path.join(outdir, "index.js");
+  const scriptPath = await bundleWorker(path.join(ROOT, "bench/resize-worker.ts"), outdir);
   const mf = new Miniflare({
     log: new Log(LogLevel.WARN),
     compatibilityDate: "2026-05-01",

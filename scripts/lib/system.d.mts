@@ -3,6 +3,7 @@ import type { Miniflare } from "miniflare";
 export const ROOT: string;
 export const ENVS: string[];
 export type Built = Record<string, { name: string; scriptPath: string; outdir: string }>;
+export function bundleWorker(entry: string, outdir: string): Promise<string>;
 export function buildWorkers(outRoot?: string): Promise<Built>;
 export function applyMigrations(db: unknown): Promise<string[]>;
 export function startSystem(options?: {

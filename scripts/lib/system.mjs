@@ -12,28 +12,34 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const ENVS = ["upload", "serve", "resize"];
 const CONFIG = path.join(ROOT, "wrangler.toml");
 
-/** Bundles each env's `main` the way wrangler does: ESM, workerd conditions, `.wasm` kept as modules. */
+/** Bundles one Worker entry the way wrangler does: ESM, workerd conditions, `.wasm` kept as modules. */
+export async function bundleWorker(entry, outdir) {
+  await mkdir(outdir, { recursive: true });
+  await esbuild.build({
+    entryPoints: { index: entry },
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    loader: { ".wasm": "copy" },
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+  return path.join(outdir, "index.js");
+}
+
+/** Bundles each env's `main`. */
 export async function buildWorkers(outRoot = path.join(ROOT, "dist/local")) {
   const out = {};
   for (const env of ENVS) {
     const config = unstable_readConfig({ config: CONFIG, env });
     const outdir = path.join(outRoot, env);
-    await mkdir(outdir, { recursive: true });
-    await esbuild.build({
-      entryPoints: { index: path.resolve(ROOT, config.main) },
-      outdir,
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["browser", "module", "main"],
-      external: ["cloudflare:*", "node:*"],
-      loader: { ".wasm": "copy" },
-      sourcemap: "linked",
-      logLevel: "warning",
-    });
-    out[env] = { name: config.name, scriptPath: path.join(outdir, "index.js"), outdir };
+    const scriptPath = await bundleWorker(path.resolve(ROOT, config.main), outdir);
+    out[env] = { name: config.name, scriptPath, outdir };
   }
   return out;
 }

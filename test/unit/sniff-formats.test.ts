@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { deflateRawSync, deflateSync, constants as zc } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { cat, codeOf, enc, hasCorpus, inspectWith, read, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { AppError } from "../../core/errors";
 import { displaySize, exifOrientation, inspectImage, type Limits } from "../../core/sniff";
 import { parseAvif } from "../../core/sniff/avif";
@@ -11,38 +10,10 @@ import { parseJpeg } from "../../core/sniff/jpeg";
 import { crc32, parsePng } from "../../core/sniff/png";
 import { parseWebp } from "../../core/sniff/webp";
 
-const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
-const hasCorpus = existsSync(`${CORPUS}manifest.json`);
-const read = (p: string): Uint8Array => new Uint8Array(readFileSync(`${CORPUS}${p}`));
 
 const LIMITS: Limits = { maxPixels: 40_000_000, maxSide: 16_384, maxFrames: 500, maxTotalPixels: 100_000_000, maxAspect: 50, maxMetadataBytes: 1 << 20 };
 
-const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
-const cat = (...parts: ArrayLike<number>[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-const u32be = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
-const u16be = (n: number): number[] => [(n >> 8) & 255, n & 255];
-const u16le = (n: number): number[] => [n & 255, (n >> 8) & 255];
-const u24le = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255];
-const u32le = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255];
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  return "accepted";
-}
-const inspect = (b: Uint8Array, limits: Limits = LIMITS): string => codeOf(() => inspectImage(b, limits));
+const inspect = inspectWith(LIMITS);
 
 // ---- EXIF -----------------------------------------------------------------------------------
 

@@ -1,14 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { cat, codeOf, CORPUS, enc, hasCorpus, inspectWith, read, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { AppError } from "../../core/errors";
 import { displaySize, inspectImage, type Limits, MIME, sniffFormat } from "../../core/sniff";
 import { crc32 } from "../../core/sniff/png";
 
-// The shared corpus lives next to the repository: <repo>/../shared/corpus.
-const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
-const hasCorpus = existsSync(`${CORPUS}manifest.json`);
 
 interface Entry {
   path: string;
@@ -31,33 +28,7 @@ const LIMITS: Limits = {
 /** No limit at all: for checking that a file is refused for its structure, not its size. */
 const HUGE: Limits = { maxPixels: 1e15, maxSide: 1e9, maxFrames: 1e9, maxTotalPixels: 1e18, maxAspect: 1e9, maxMetadataBytes: 1e12 };
 
-const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
-const cat = (...parts: ArrayLike<number>[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-const u32be = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
-const u16be = (n: number): number[] => [(n >> 8) & 255, n & 255];
-const u16le = (n: number): number[] => [n & 255, (n >> 8) & 255];
-const u24le = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255];
-const u32le = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255];
-
-/** Runs `fn` and returns the AppError code it throws (fails the test for any other outcome). */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  return "accepted";
-}
-const inspect = (b: Uint8Array, limits: Limits = LIMITS): string => codeOf(() => inspectImage(b, limits));
+const inspect = inspectWith(LIMITS);
 
 // ---- tiny builders -------------------------------------------------------------------------
 
@@ -104,7 +75,6 @@ function zip(): Uint8Array {
   return cat(local, central, eocd);
 }
 
-const read = (p: string): Uint8Array => new Uint8Array(readFileSync(`${CORPUS}${p}`));
 
 // ---- corpus ---------------------------------------------------------------------------------
 

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { AppError } from "../../core/errors";
+import { inspectImage, type Limits } from "../../core/sniff";
+
+// The shared corpus lives next to the repository: <repo>/../shared/corpus.
+export const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+export const hasCorpus = existsSync(`${CORPUS}manifest.json`);
+export const read = (p: string): Uint8Array => new Uint8Array(readFileSync(`${CORPUS}${p}`));
+
+/** Byte builders for hand-made files. */
+export const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
+export const cat = (...parts: ArrayLike<number>[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
+export const u32be = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+export const u16be = (n: number): number[] => [(n >> 8) & 255, n & 255];
+export const u16le = (n: number): number[] => [n & 255, (n >> 8) & 255];
+export const u24le = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255];
+export const u32le = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255];
+
+/** Runs `fn` and returns the AppError code it throws (fails the test for any other outcome). */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AppError) return err.code;
+    throw err;
+  }
+  return "accepted";
+}
+
+export const inspectWith = (limits: Limits) => (b: Uint8Array, l: Limits = limits): string => codeOf(() => inspectImage(b, l));
