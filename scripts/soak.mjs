@@ -45,7 +45,10 @@ const system = await startSystem({ persistRoot, port: 0, logLevel: LogLevel.NONE
 const base = system.url;
 console.log(`soak: ${SECONDS} s, ${RATE} uploads/s, ${READERS} readers against ${base}`);
 
-const stats = { uploads: 0, accepted: 0, rejected: 0, unexpected: 0, upload5xx: 0, reads: 0, read5xx: 0, readErrors: 0 };
+const stats = { uploads: 0, accepted: 0, rejected: 0, unexpected: 0, upload5xx: 0, uploadTimeouts: 0, reads: 0, read5xx: 0, readErrors: 0 };
+/** No request may hang: anything slower than this counts as a failure of the run. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const timedOut = [];
 const accepted = [];
 const ready = [];
 const rssStart = runtimeRssMiB();
@@ -59,8 +62,17 @@ async function uploader() {
     const entry = pool[Math.floor(Math.random() * pool.length)];
     const fd = new FormData();
     fd.append("file", new Blob([files.get(entry.path)]), path.basename(entry.path));
-    const res = await fetch(`${base}/api/images`, { method: "POST", body: fd });
-    const body = await res.json();
+    let res;
+    let body;
+    try {
+      res = await fetch(`${base}/api/images`, { method: "POST", body: fd, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      body = await res.json();
+    } catch (err) {
+      stats.uploadTimeouts++;
+      timedOut.push({ file: entry.path, at_s: Math.round((Date.now() - started) / 1000), error: String(err) });
+      console.error(`upload of ${entry.path} failed: ${err}`);
+      continue;
+    }
     stats.uploads++;
     if (res.status >= 500) stats.upload5xx++;
     if (res.status === 202) (stats.accepted++, accepted.push(body.id));
@@ -80,7 +92,7 @@ async function reader() {
     }
     const url = `${base}/i/${id}${["", "/800", "/500.jpg", "/1024.webp"][stats.reads % 4]}`;
     try {
-      const res = await fetch(url, { headers: { accept: "image/webp,*/*" } });
+      const res = await fetch(url, { headers: { accept: "image/webp,*/*" }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       await res.arrayBuffer();
       stats.reads++;
       if (res.status >= 500) stats.read5xx++;
@@ -91,7 +103,7 @@ async function reader() {
 }
 
 async function statusOf(id) {
-  return (await fetch(`${base}/api/images/${id}`)).json();
+  return (await fetch(`${base}/api/images/${id}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json();
 }
 
 async function tracker() {
@@ -99,7 +111,7 @@ async function tracker() {
   while (Date.now() < end) {
     for (const id of accepted.slice(-20)) {
       if (seen.has(id)) continue;
-      const r = await statusOf(id);
+      const r = await statusOf(id).catch(() => ({ status: "unknown" }));
       if (r.status === "ready") (seen.add(id), ready.push(id));
     }
     rssSamples.push({ t: Date.now() - started, mib: runtimeRssMiB() });
@@ -154,6 +166,7 @@ const result = {
   rate_per_s: RATE,
   readers: READERS,
   ...stats,
+  timed_out: timedOut,
   settled,
   variants: { expected: variantObjects, served: variantsServed, failures: variantFailures },
   storage: { r2_objects: objects, expected_r2_objects: accepted.length + variantObjects, d1_rows: rows, expected_d1_rows: accepted.length },
@@ -165,10 +178,13 @@ const result = {
     end: Math.round(rssEnd),
     max: Math.round(Math.max(...rssSamples.map((s) => s.mib))),
     growth_after_warm_up: Math.round(rssEnd - warmRss),
+    // Every 20 s, to tell a plateau from a leak.
+    samples: rssSamples.filter((_, i) => i % 10 === 0).map((s) => [Math.round(s.t / 1000), Math.round(s.mib)]),
   },
 };
 const ok =
   stats.upload5xx === 0 &&
+  stats.uploadTimeouts === 0 &&
   stats.read5xx === 0 &&
   stats.unexpected === 0 &&
   settled.stuck === 0 &&

@@ -88,7 +88,8 @@ export async function startSystem({ persistRoot = path.join(ROOT, ".wrangler/sta
     port,
     log: new Log(logLevel),
     // Benchmarks and soaks would otherwise print a log line per request from inside the Workers.
-    ...(quiet ? { handleRuntimeStdio: (stdout, stderr) => (stdout.resume(), stderr.resume()) } : {}),
+    // (Structured logs handed to a no-op keep the runtime's pipes drained; a pipe left full stalls workerd.)
+    ...(quiet ? { handleStructuredLogs: () => {} } : {}),
     defaultPersistRoot: persistRoot,
     workers,
   });
