@@ -5,18 +5,11 @@ import { LogLevel } from "miniflare";
 import { inject } from "vitest";
 import { startSystem } from "../../scripts/lib/system.mjs";
 import { ImageRecord, UploadResult } from "../../core/schemas";
+import { CORPUS_DIR, type ManifestEntry } from "../corpus";
 
-export const CORPUS = path.resolve(import.meta.dirname, "../../../shared/corpus");
+export const CORPUS = CORPUS_DIR;
 
-export interface ManifestEntry {
-  path: string;
-  expect: "accept" | "reject";
-  format: string;
-  width: number | null;
-  height: number | null;
-  pages?: number;
-  orientation?: number;
-}
+export type { ManifestEntry };
 
 export async function manifest(): Promise<ManifestEntry[]> {
   return JSON.parse(await readFile(path.join(CORPUS, "manifest.json"), "utf8"));

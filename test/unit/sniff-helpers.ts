@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { AppError } from "../../core/errors";
 import { inspectImage, type Limits } from "../../core/sniff";
 
-// The shared corpus lives next to the repository: <repo>/../shared/corpus.
-export const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+import { CORPUS_DIR } from "../corpus";
+
+export const CORPUS = CORPUS_DIR;
 export const hasCorpus = existsSync(`${CORPUS}manifest.json`);
 export const read = (p: string): Uint8Array => new Uint8Array(readFileSync(`${CORPUS}${p}`));
 

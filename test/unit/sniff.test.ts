@@ -1,21 +1,12 @@
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import type { ManifestEntry } from "../corpus";
 import { cat, codeOf, CORPUS, enc, hasCorpus, inspectWith, read, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { AppError } from "../../core/errors";
 import { displaySize, inspectImage, type Limits, MIME, sniffFormat } from "../../core/sniff";
 import { crc32 } from "../../core/sniff/png";
 
-
-interface Entry {
-  path: string;
-  expect: "accept" | "reject";
-  format: string;
-  width: number | null;
-  height: number | null;
-  pages?: number;
-  orientation?: number;
-}
 
 const LIMITS: Limits = {
   maxPixels: 40_000_000,
@@ -79,7 +70,7 @@ function zip(): Uint8Array {
 // ---- corpus ---------------------------------------------------------------------------------
 
 describe.skipIf(!hasCorpus)("shared corpus", () => {
-  const manifest: Entry[] = hasCorpus ? JSON.parse(readFileSync(`${CORPUS}manifest.json`, "utf8")) : [];
+  const manifest: ManifestEntry[] = hasCorpus ? JSON.parse(readFileSync(`${CORPUS}manifest.json`, "utf8")) : [];
 
   it("every manifest entry gets the expected verdict, format, size, frames and orientation", () => {
     const counts = { accepted: 0, rejected: 0 };
