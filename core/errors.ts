@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   invalid_image: 422,
   image_too_large: 422,
   metadata_too_large: 422,

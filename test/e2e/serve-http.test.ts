@@ -149,6 +149,7 @@ describe("validators, HEAD and ranges", () => {
     }
     const bad = await get(url, { range: `bytes=${n}-` });
     expect([bad.status, bad.headers.get("content-range"), bad.headers.get("cache-control")]).toEqual([416, `bytes */${n}`, "no-store"]);
+    expect(bad.json().error.code).toBe("range_not_satisfiable");
     for (const range of ["bytes=0-1,5-6", "items=0-1", "bytes=9-1"]) {
       const res = await get(url, { range });
       expect([res.status, res.body.byteLength], range).toEqual([200, n]);

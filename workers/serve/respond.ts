@@ -1,3 +1,4 @@
+import { errorBody } from "../../core/errors";
 import { ifNoneMatchHits, ifRangeAllows, notModifiedSince, parseRange } from "../../core/http/conditional";
 
 /** Headers that a 304 repeats from the full answer (RFC 9110 15.4.5), plus our own diagnostics. */
@@ -38,8 +39,16 @@ export async function answer(req: Request, full: Response): Promise<Response> {
   const range = parseRange(rangeHeader, body.byteLength);
   if (range.kind === "unsatisfiable") {
     // Not the image and not cacheable: only what the client needs to ask again (RFC 9110 15.5.17).
-    const refused = { "content-range": `bytes */${body.byteLength}`, "accept-ranges": "bytes", "cache-control": "no-store", "x-cache": headers.get("x-cache") ?? "" };
-    return new Response(null, { status: 416, headers: refused });
+    const refused = {
+      "content-range": `bytes */${body.byteLength}`,
+      "accept-ranges": "bytes",
+      "cache-control": "no-store",
+      "content-type": "application/json",
+      "x-cache": headers.get("x-cache") ?? "",
+    };
+    const message = `the range lies outside the ${body.byteLength} bytes of this image`;
+    const error = errorBody("range_not_satisfiable", message, req.headers.get("cf-ray") ?? crypto.randomUUID());
+    return new Response(JSON.stringify(error), { status: 416, headers: refused });
   }
   if (range.kind === "range") {
     const part = body.subarray(range.start, range.end + 1);
