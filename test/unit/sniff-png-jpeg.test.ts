@@ -1,0 +1,92 @@
+import { deflateSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { cat, enc, inspectWith, u32be } from "./sniff-helpers";
+import { inspectImage, type Limits } from "../../core/sniff";
+import { pngChunk, PNG_SIG, ihdr, idat, png, fctl, frame, jseg, DQT, sof, sos, jpeg } from "./sniff-builders";
+
+const LIMITS: Limits = { maxPixels: 40_000_000, maxSide: 16_384, maxFrames: 500, maxTotalPixels: 100_000_000, maxAspect: 50, maxMetadataBytes: 1 << 20 };
+
+const inspect = inspectWith(LIMITS);
+
+// ---- PNG --------------------------------------------------------------------------------------
+
+describe("PNG structure", () => {
+  it("accepts a minimal valid file and reports its facts", () => {
+    expect(inspectImage(png(3, 2), LIMITS)).toMatchObject({ format: "png", width: 3, height: 2, frames: 1, hasAlpha: false, bitDepth: 8 });
+  });
+
+  it("rejects bad CRCs, unknown critical chunks and broken ordering", () => {
+    const good = png(4, 4);
+    const flipped = good.slice();
+    flipped[good.length - 20] = (flipped[good.length - 20] as number) ^ 1; // inside IDAT
+    expect(inspect(flipped)).toBe("invalid_image");
+    expect(inspect(png(4, 4, [pngChunk("ABCD", [1])]))).toBe("invalid_image");
+    expect(inspect(png(4, 4, [pngChunk("abCd", [1, 2, 3])]))).toBe("accepted");
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), idat(4, 4), pngChunk("tEXt", enc("a\0b")), idat(4, 4), pngChunk("IEND")))).toBe("invalid_image");
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), idat(4, 4)))).toBe("invalid_image"); // no IEND
+    expect(inspect(cat(PNG_SIG, idat(4, 4), ihdr(4, 4), pngChunk("IEND")))).toBe("invalid_image"); // IHDR not first
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4, 8, 3), idat(4, 4), pngChunk("IEND")))).toBe("invalid_image"); // no PLTE
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4, 8, 3), pngChunk("PLTE", [0, 0, 0]), idat(4, 4), pngChunk("IEND")))).toBe("accepted");
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4, 8, 0), pngChunk("PLTE", [0, 0, 0]), idat(4, 4), pngChunk("IEND")))).toBe("invalid_image");
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4, 16, 3), idat(4, 4), pngChunk("IEND")))).toBe("invalid_image");
+    expect(inspect(cat(PNG_SIG, pngChunk("IHDR", [...u32be(4), ...u32be(4), 8, 0, 0, 0, 2]), idat(4, 4), pngChunk("IEND")))).toBe("invalid_image");
+  });
+
+  it("checks the compressed image data without keeping pixels", () => {
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), idat(4, 4, 1), pngChunk("IEND")))).toBe("invalid_image"); // too much data
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), idat(4, 3), pngChunk("IEND")))).toBe("invalid_image"); // too little
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), pngChunk("IDAT", [0x78, 0x9c, 0x07, 0, 0, 0, 0, 0]), pngChunk("IEND")))).toBe("invalid_image"); // BTYPE 3
+    const z = deflateSync(new Uint8Array(4 * 5));
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), pngChunk("IDAT", z.subarray(0, 3)), pngChunk("IDAT", z.subarray(3)), pngChunk("IEND")))).toBe("accepted");
+    expect(inspect(cat(PNG_SIG, ihdr(4, 4), pngChunk("IDAT", z.subarray(0, z.length - 4)), pngChunk("IEND")))).toBe("invalid_image"); // no Adler-32
+  });
+
+  it("stops a decompression bomb as soon as it exceeds the declared size", () => {
+    const bomb = cat(PNG_SIG, ihdr(100, 100), pngChunk("IDAT", deflateSync(new Uint8Array(20 << 20))), pngChunk("IEND"));
+    const t = performance.now();
+    expect(inspect(bomb)).toBe("invalid_image");
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
+  it("counts APNG frames and validates their layout", () => {
+    const frame2 = pngChunk("fdAT", cat(u32be(2), deflateSync(new Uint8Array(2 * 3))));
+    const apng = (actl: number, second: Uint8Array, data = frame2): Uint8Array =>
+      cat(PNG_SIG, ihdr(4, 4), pngChunk("acTL", [...u32be(actl), ...u32be(0)]), fctl(0, 4, 4), idat(4, 4), second, data, pngChunk("IEND"));
+    expect(inspectImage(apng(2, fctl(1, 2, 2, 1, 1)), LIMITS)).toMatchObject({ format: "png", frames: 2, width: 4, height: 4 });
+    expect(inspect(apng(2, fctl(1, 2, 2, 3, 3)))).toBe("invalid_image"); // outside the canvas
+    expect(inspect(apng(3, fctl(1, 2, 2, 1, 1)))).toBe("invalid_image"); // acTL/fcTL mismatch
+    expect(inspect(apng(2, fctl(5, 2, 2, 1, 1)))).toBe("invalid_image"); // sequence number
+    expect(inspect(apng(2, fctl(1, 3, 3, 1, 1)))).toBe("invalid_image"); // fdAT data for a 2x2 frame
+    expect(inspect(apng(2, fctl(1, 2, 2, 1, 1)), { ...LIMITS, maxFrames: 1 })).toBe("image_too_large");
+  });
+});
+
+// ---- JPEG -------------------------------------------------------------------------------------
+
+describe("JPEG structure", () => {
+  it("walks markers, scans and EOI", () => {
+    expect(inspectImage(jpeg([sos(0, 63), [0x12, 0x34, 0xff, 0x00, 0x56, 0xff, 0xd0, 0x78]]), LIMITS)).toMatchObject({ format: "jpeg", width: 8, height: 8, progressive: false });
+    expect(inspect(jpeg([sos(0, 63), [0xff, 0xd1, 0x00]]))).toBe("invalid_image"); // RST1 before RST0
+    expect(inspect(cat([0xff, 0xd8], DQT, sof(0xc0, 8, 8), sos(0, 63), [1, 2, 3]))).toBe("invalid_image"); // cut mid-scan
+    expect(inspect(cat([0xff, 0xd8], DQT, sos(0, 63), [1], [0xff, 0xd9]))).toBe("invalid_image"); // SOS before SOF
+    expect(inspect(cat([0xff, 0xd8], DQT, sof(0xc0, 8, 8), [0xff, 0xd9]))).toBe("invalid_image"); // no scan
+    expect(inspect(jpeg([sof(0xc0, 8, 8), sos(0, 63), [1]]))).toBe("invalid_image"); // two frames
+    expect(inspect(jpeg([sos(1, 63), [1]]))).toBe("invalid_image"); // progressive parameters in a baseline scan
+    expect(inspect(jpeg([jseg(0xc4, [0x00, 3, ...new Array<number>(15).fill(0), 1, 2, 3]), sos(0, 63), [1]]))).toBe("invalid_image"); // over-subscribed Huffman table
+    expect(inspect(jpeg([jseg(0x9a, [1, 2]), sos(0, 63), [1]]))).toBe("invalid_image"); // unknown marker
+    expect(inspect(cat([0xff, 0xd8], sof(0xc0, 8, 8), sos(0, 63), [1], [0xff, 0xd9]))).toBe("invalid_image"); // no DQT
+  });
+
+  it("accepts progressive scans and caps their number", () => {
+    const scans = (n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => cat(sos(0, 0, i === 0 ? 0 : 0x10 * Math.min(i, 13) + Math.min(i, 13) - 1), [0x00]));
+    expect(inspectImage(jpeg(scans(10), 0xc2), LIMITS).progressive).toBe(true);
+    expect(inspect(jpeg(Array.from({ length: 1001 }, () => cat(sos(0, 0), [0])), 0xc2))).toBe("invalid_image");
+  });
+
+  it("refuses lossless, hierarchical, arithmetic and 12-bit JPEGs as unsupported", () => {
+    for (const m of [0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf, 0xf7]) {
+      expect([m, inspect(cat([0xff, 0xd8], DQT, sof(m, 8, 8), sos(0, 63), [1], [0xff, 0xd9]))]).toEqual([m, "unsupported_media_type"]);
+    }
+    expect(inspect(cat([0xff, 0xd8], DQT, sof(0xc1, 8, 8, 12), sos(0, 63), [1], [0xff, 0xd9]))).toBe("unsupported_media_type");
+  });
+});
