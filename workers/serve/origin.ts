@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { images } from "../../db/schema";
 import type { VariantRequest } from "../../core/cache-keys";
 import { AppError } from "../../core/errors";
+import { storageCall } from "../../core/storage";
 import type { ModernFormat } from "../../core/http/formats";
 import { allocatorGate, type ServeEnv } from "./env";
 import { wasIssued } from "./issued";
@@ -44,7 +45,7 @@ async function resolve(c: Context<{ Bindings: ServeEnv }>, id: string, req: Vari
   rememberRow(id, row);
 
   const choice = pickVariant(id, ServedVariants.parse(JSON.parse(row.variants)), req, accepted);
-  const object = await timed("r2", () => storage("image storage", () => c.env.BUCKET.get(choice.key)));
+  const object = await timed("r2", () => storageCall("image storage", () => c.env.BUCKET.get(choice.key)));
   if (!object && remembered) {
     // Deleted since the row was remembered (a delete removes the objects first): ask D1 again.
     forgetRow(id);
@@ -61,14 +62,5 @@ async function readRow(c: Context<{ Bindings: ServeEnv }>, id: string, timed: Ti
   const { codec, check } = allocatorGate(c.env);
   if ((await timed("allocator", () => wasIssued(id, codec, check))) === false) return undefined;
   const columns = { status: images.status, variants: images.variants, error: images.error };
-  return timed("d1", () => storage("image index", () => drizzle(c.env.DB).select(columns).from(images).where(eq(images.id, id)).get()));
-}
-
-/** A failed D1 or R2 call is the documented, retryable `503`, not a `500`. */
-async function storage<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw new AppError("unavailable", `${what} unavailable, retry shortly`, { cause: err, headers: { "Retry-After": "1" } });
-  }
+  return timed("d1", () => storageCall("image index", () => drizzle(c.env.DB).select(columns).from(images).where(eq(images.id, id)).get()));
 }
