@@ -1,22 +1,13 @@
 // `npm run bench:links`: the link allocator in workerd (programmatic Miniflare, in-memory state), against
 // the foundation's one-row-per-id allocator in the same run. Prints a table and writes
 // bench/results/links.json. Bounded: about a minute on two cores.
-import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Log, LogLevel, Miniflare } from "miniflare";
-import { bundleWorker, ROOT } from "../scripts/lib/system.mjs";
+import { ROOT, startScratchWorker } from "../scripts/lib/system.mjs";
 
 const FILL = Number(process.env.BENCH_LINKS_FILL ?? 1_000_000);
-const outdir = await mkdtemp(path.join(os.tmpdir(), "links-bench-"));
-const scriptPath = await bundleWorker(path.join(ROOT, "bench/links-worker.ts"), outdir);
-const mf = new Miniflare({
-  log: new Log(LogLevel.WARN),
-  compatibilityDate: "2026-05-01",
-  compatibilityFlags: ["nodejs_compat"],
-  modules: true,
-  scriptPath,
-  modulesRoot: outdir,
+const { mf, dispose } = await startScratchWorker(path.join(ROOT, "bench/links-worker.ts"), {
   durableObjects: {
     LINKS: { className: "LinkAllocator", useSQLite: true },
     SIMPLE: { className: "SimpleAllocatorBench", useSQLite: true },
@@ -40,7 +31,6 @@ const record = (key, label, r, idsPerCall = 1) => {
   table.push({ run: label, "ids/s": out.idsPerSecond, "calls/s": r.perSecond, "mean ms": out.meanMs.toFixed(3), "p50 ms": r.p50Ms, "p99 ms": r.p99Ms, calls: r.n });
 };
 try {
-  await mf.ready;
   record("rpcFloor.sequential", "RPC floor (isAllocated), one at a time", await run({ impl: "rpc-floor", n: 3000, concurrency: 1 }));
   for (const impl of ["simple", "sharded"]) {
     record(`${impl}.oneShard.sequential`, `${impl}: one shard, one call at a time`, await run({ impl, n: 3000, concurrency: 1 }));
@@ -79,6 +69,5 @@ try {
   await writeFile(path.join(ROOT, "bench/results/links.json"), JSON.stringify(results, null, 2) + "\n");
   console.log("wrote bench/results/links.json");
 } finally {
-  await mf.dispose();
-  await rm(outdir, { recursive: true, force: true });
+  await dispose();
 }

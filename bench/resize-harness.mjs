@@ -1,11 +1,8 @@
 // Runs bench/resize-worker.ts (the resize pipeline) inside workerd, for the benchmark and the memory
 // tests: bundled the way scripts/lib/system.mjs bundles the Workers, served by programmatic Miniflare.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { Log, LogLevel, Miniflare } from "miniflare";
-import { bundleWorker, ROOT } from "../scripts/lib/system.mjs";
+import { ROOT, startScratchWorker } from "../scripts/lib/system.mjs";
 
 /** The workerd process Miniflare started for this Node process (Linux /proc), if any. */
 function workerdPid() {
@@ -26,18 +23,7 @@ function vm(pid, field) {
 }
 
 export async function startProbe() {
-  const outdir = await mkdtemp(path.join(os.tmpdir(), "resize-probe-"));
-  const scriptPath = await bundleWorker(path.join(ROOT, "bench/resize-worker.ts"), outdir);
-  const mf = new Miniflare({
-    log: new Log(LogLevel.WARN),
-    compatibilityDate: "2026-05-01",
-    compatibilityFlags: ["nodejs_compat"],
-    modules: true,
-    scriptPath,
-    modulesRoot: outdir,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-  });
-  await mf.ready;
+  const { mf, dispose } = await startScratchWorker(path.join(ROOT, "bench/resize-worker.ts"));
   const pid = process.platform === "linux" ? workerdPid() : undefined;
   return {
     /**
@@ -72,9 +58,6 @@ export async function startProbe() {
     async idle() {
       return (await (await mf.dispatchFetch("http://probe/idle")).json()).liveWasmBytes;
     },
-    async dispose() {
-      await mf.dispose();
-      await rm(outdir, { recursive: true, force: true });
-    },
+    dispose,
   };
 }

@@ -1,7 +1,8 @@
 // Builds the three Workers and runs them in one workerd process (programmatic Miniflare), with shared
 // local R2/D1/Queues/Durable Object/Cache state and one origin: `/i/*` reaches the serve Worker and
 // everything else the upload Worker, as routes on one zone do in production.
-import { readFile, readdir, mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -30,6 +31,33 @@ export async function bundleWorker(entry, outdir) {
     logLevel: "warning",
   });
   return path.join(outdir, "index.js");
+}
+
+/**
+ * A single scratch Worker (benchmarks, probes) bundled from `entry` and run in its own workerd with
+ * the project's compatibility settings; `options` adds bindings. `dispose()` also removes the bundle.
+ */
+export async function startScratchWorker(entry, options = {}) {
+  const outdir = await mkdtemp(path.join(os.tmpdir(), "img-host-scratch-"));
+  const scriptPath = await bundleWorker(entry, outdir);
+  const mf = new Miniflare({
+    log: new Log(LogLevel.WARN),
+    compatibilityDate: "2026-05-01",
+    compatibilityFlags: ["nodejs_compat"],
+    modules: true,
+    scriptPath,
+    modulesRoot: outdir,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    ...options,
+  });
+  await mf.ready;
+  return {
+    mf,
+    async dispose() {
+      await mf.dispose();
+      await rm(outdir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Bundles each env's `main`. */

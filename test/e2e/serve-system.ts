@@ -1,25 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { LogLevel } from "miniflare";
 import sharp from "sharp";
-import { expect, inject } from "vitest";
-import { startSystem } from "../../scripts/lib/system.mjs";
-import { CORPUS, uploadOk, waitSettled } from "./system";
+import { expect } from "vitest";
+import { CORPUS, startTestSystem, uploadOk, waitSettled, type TestSystem } from "./system";
 
-/** The whole system on fresh state, with optional per-Worker binding overrides (e.g. an empty D1 for serve). */
-export async function startServeSystem(workerOverrides: Record<string, Record<string, unknown>> = {}) {
-  const persistRoot = await mkdtemp(path.join(os.tmpdir(), "img-host-serve-"));
-  const system = await startSystem({ persistRoot, port: 0, logLevel: LogLevel.WARN, build: inject("build"), workerOverrides });
-  return {
-    ...system,
-    async stop() {
-      await system.dispose();
-      await rm(persistRoot, { recursive: true, force: true });
-    },
-  };
-}
-export type ServeSystem = Awaited<ReturnType<typeof startServeSystem>>;
+export const startServeSystem = startTestSystem;
+export type ServeSystem = TestSystem;
 
 export const ACCEPT = {
   chrome: "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",

@@ -15,10 +15,13 @@ export async function manifest(): Promise<ManifestEntry[]> {
   return JSON.parse(await readFile(path.join(CORPUS, "manifest.json"), "utf8"));
 }
 
-/** The whole system on a random loopback port with its own, throw-away state. */
-export async function startTestSystem() {
+/**
+ * The whole system on a random loopback port with its own, throw-away state; `workerOverrides` swaps
+ * bindings of one Worker (e.g. an empty D1 for serve).
+ */
+export async function startTestSystem(workerOverrides: Record<string, Record<string, unknown>> = {}) {
   const persistRoot = await mkdtemp(path.join(os.tmpdir(), "img-host-state-"));
-  const system = await startSystem({ persistRoot, port: 0, logLevel: LogLevel.WARN, build: inject("build") });
+  const system = await startSystem({ persistRoot, port: 0, logLevel: LogLevel.WARN, build: inject("build"), workerOverrides });
   return {
     ...system,
     async stop() {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { variantCacheKey } from "../../core/cache-keys";
 import { AppError } from "../../core/errors";
+import { storageCall } from "../../core/storage";
 import { onError, notFound } from "../../core/http/errors";
 import { acceptedModernFormats } from "../../core/http/negotiate";
 import { securityHeaders } from "../../core/http/security";
@@ -14,7 +15,7 @@ import { fromStatusEntry, isStatusEntry } from "./status";
 export const app = new Hono<{ Bindings: ServeEnv }>()
   .use(securityHeaders)
   .get("/healthz", async (c) => {
-    await c.env.DB.prepare("SELECT 1").first();
+    await storageCall("the image index", () => c.env.DB.prepare("SELECT 1").first());
     return c.json({ ok: true, worker: "serve" });
   })
   // `/i/{id}` and `/i/{id}/{width}[.{ext}]`: shapes checked first, then one cache lookup under a key

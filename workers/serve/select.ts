@@ -3,7 +3,7 @@ import type { VariantRequest } from "../../core/cache-keys";
 import { AppError } from "../../core/errors";
 import { FORMAT_EXTENSION, SERVED_FORMATS, formatForExtension, type ModernFormat } from "../../core/http/formats";
 import { chooseFormat } from "../../core/http/negotiate";
-import { VARIANT_WIDTHS, chooseWidth } from "../../core/variants";
+import { VARIANT_WIDTHS, chooseWidth, variantKey } from "../../core/variants";
 
 /**
  * A variant as the D1 row lists it. Wider than `StoredVariant` on purpose: it also admits AVIF, so
@@ -61,5 +61,5 @@ export function pickVariant(id: string, variants: readonly ServedVariant[], req:
   const format = req.format ?? chooseFormat(accepted, atWidth.map((v) => v.format));
   const variant = atWidth.find((v) => v.format === format);
   if (!variant) throw new AppError("not_found", "this image has no variant in that format at that width");
-  return { variant, key: `variants/${id}/${variant.width}.${FORMAT_EXTENSION[variant.format]}`, negotiated: req.format === undefined };
+  return { variant, key: variantKey(id, variant.width, variant.format), negotiated: req.format === undefined };
 }

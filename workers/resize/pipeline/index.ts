@@ -50,11 +50,11 @@
 import { encodeWebp } from "./codecs/jsquash";
 import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { photonEncodePng } from "./codecs/photon";
-import { releaseAll } from "./codecs/slot";
 import { decodeAvifSource } from "./decode";
 import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
 import { decodeJpegResized } from "./jpeg";
+import { CONTENT_TYPES } from "../../../core/variants";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
 import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
@@ -105,15 +105,9 @@ export interface RenderStats {
   transparent: boolean;
 }
 
-/** Drops every WASM instance the pipeline holds; the next job re-creates what it needs. */
-export function releaseCodecInstances(): void {
-  releaseAll();
-}
-
 export const WEBP_QUALITY = 80;
 export const JPEG_QUALITY = 80;
 
-const CONTENT_TYPES: Record<OutputFormat, string> = { webp: "image/webp", jpeg: "image/jpeg", png: "image/png" };
 
 /** Height that keeps the aspect ratio, at least 1 (same rule as core/variants' scaledHeight). */
 function heightFor(displayWidth: number, displayHeight: number, width: number): number {

@@ -129,11 +129,6 @@ export function wasmPeak(): { bytes: number; byCodec: Record<string, number> } {
   return peak;
 }
 
-/** Drops every codec instance this isolate holds (e.g. before a large job or when idle). */
-export function releaseAll(): void {
-  for (const slot of slots) slot.release();
-}
-
 /** The one exported `WebAssembly.Memory` of an instance (Emscripten minifies its export name). */
 export function exportedMemory(exports: WebAssembly.Exports): WebAssembly.Memory {
   for (const value of Object.values(exports)) {
