@@ -196,6 +196,10 @@ describe("lookups and deletes", () => {
     expect(await env.BUCKET.head(`originals/${created.id}`)).toBeNull();
   });
 
+  it("/healthz answers 503 when a binding does not answer", async () => {
+    await expectError(await call("/healthz", {}, { BUCKET: failing(env.BUCKET, "head") }), 503, "unavailable");
+  });
+
   it("404 when deleting an image that does not exist", async () => {
     await expectError(await call("/api/images/abcdefg", { method: "DELETE", headers: { authorization: "Bearer x" } }), 404, "not_found");
   });
