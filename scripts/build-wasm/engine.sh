@@ -57,7 +57,7 @@ wsrc="$work/libwebp-${webp_version}"
 # NDEBUG drops assert()s; the prefix map keeps the temp folder's name out of the binary, so
 # the build is reproducible byte for byte.
 emcc -O3 -msimd128 -DNDEBUG -ffile-prefix-map="$work"=/build -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" \
-  "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
+  "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-coefs.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
   "$repo/wasm/engine/inflate.c" "$repo/wasm/engine/png-rows.c" "$repo/wasm/engine/gif.c" "$zsrc"/{adler32,crc32,inffast,inflate,inftrees,zutil}.c \
   "$repo/wasm/engine/webp-decode.c" "$wsrc"/src/dec/*.c "$wsrc"/src/utils/*.c \
   $(ls "$wsrc"/src/dsp/*.c | grep -Ev '/(enc|cost|ssim)[_.]') \

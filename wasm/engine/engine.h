@@ -19,6 +19,9 @@ ENGINE_IMPORT("fail") void js_fail(const char *message);
 /* libjpeg error manager that reports through the imports above instead of stderr and exit(). */
 struct jpeg_error_mgr *engine_error_mgr(struct jpeg_error_mgr *err);
 
+/* Gives a progressive file's DCT coefficients the compact store (jpeg-coefs.c), capped at budget. */
+void jd_compact_coefficients(j_decompress_ptr d, double budget);
+
 /* Separable Lanczos3 resampler fed one RGBA8 row at a time (resample.c). */
 typedef struct resampler resampler;
 resampler *rs_new(int in_w, int in_h, int out_w, int out_h, int premultiply);

@@ -1,8 +1,9 @@
 /*
  * Streaming, scaled JPEG decoding with libjpeg-turbo: the compressed input is pulled from JS in
- * small chunks (never copied whole into WebAssembly memory), decoded at 1/1, 1/2, 1/4 or 1/8 scale
- * in the DCT (so a 72 MP photo becomes at most a few MP before any pixel is stored), and each
- * scanline goes straight into the resampler, which only keeps the rows its filter needs.
+ * small chunks (never copied whole into WebAssembly memory), decoded at N/8 scale in the DCT (so a
+ * 72 MP photo becomes at most a few MP before any pixel is stored), and each scanline goes straight
+ * into the resampler, which only keeps the rows its filter needs. Progressive files must keep
+ * their DCT coefficients until the last scan: jpeg-coefs.c keeps only what the scaled IDCT reads.
  */
 #include <string.h>
 #include "engine.h"
@@ -85,6 +86,9 @@ ENGINE_EXPORT double jd_begin(void) {
   return (double)dinfo.image_width * 65536.0 + (double)dinfo.image_height;
 }
 
+/* 1 for a progressive (multi-scan) file, 0 for a baseline one; after jd_begin. */
+ENGINE_EXPORT int jd_progressive(void) { return dinfo.progressive_mode ? 1 : 0; }
+
 /* Adobe CMYK/YCCK JPEGs store inverted ink values; without an ICC transform, R = C * K / 255. */
 static void cmyk_to_rgba(uint8_t *row, int width, int inverted) {
   for (int x = 0; x < width; x++, row += 4) {
@@ -98,15 +102,20 @@ static void cmyk_to_rgba(uint8_t *row, int width, int inverted) {
 }
 
 /*
- * Decodes at 1/denom scale and resamples to out_w x out_h (the scaled size itself: a plain copy).
- * Returns the resampler, whose output holds the RGBA8 result.
+ * Decodes at num/8 scale and resamples to out_w x out_h (the scaled size itself: a plain copy).
+ * A progressive file's coefficients may take at most `coef_budget` bytes. Returns the resampler,
+ * whose output holds the RGBA8 result.
  */
-ENGINE_EXPORT resampler *jd_decode(int denom, int out_w, int out_h) {
+ENGINE_EXPORT resampler *jd_decode(int num, int out_w, int out_h, double coef_budget) {
   int cmyk = dinfo.jpeg_color_space == JCS_CMYK || dinfo.jpeg_color_space == JCS_YCCK;
-  dinfo.scale_num = 1;
-  dinfo.scale_denom = (unsigned int)denom;
+  dinfo.scale_num = (unsigned int)num;
+  dinfo.scale_denom = 8;
   dinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
   dinfo.dct_method = JDCT_ISLOW;
+  /* Smoothing guesses missing AC coefficients of an unfinished file from their neighbours: the
+   * compact store does not keep those, and a file missing scans is refused anyway. */
+  dinfo.do_block_smoothing = FALSE;
+  jd_compact_coefficients(&dinfo, coef_budget);
   jpeg_start_decompress(&dinfo);
   resampler *rs = rs_new((int)dinfo.output_width, (int)dinfo.output_height, out_w, out_h, 0);
   uint8_t *row = rs_stage(rs);
@@ -121,10 +130,10 @@ ENGINE_EXPORT resampler *jd_decode(int denom, int out_w, int out_h) {
   return rs;
 }
 
-/* Size libjpeg gives at 1/denom scale (ceil(w / denom)), packed as width * 65536 + height. */
-ENGINE_EXPORT double jd_scaled_size(int denom) {
-  dinfo.scale_num = 1;
-  dinfo.scale_denom = (unsigned int)denom;
+/* Size libjpeg gives at num/8 scale (ceil(w * num / 8)), packed as width * 65536 + height. */
+ENGINE_EXPORT double jd_scaled_size(int num) {
+  dinfo.scale_num = (unsigned int)num;
+  dinfo.scale_denom = 8;
   jpeg_calc_output_dimensions(&dinfo);
   return (double)dinfo.output_width * 65536.0 + (double)dinfo.output_height;
 }

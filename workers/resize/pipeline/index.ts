@@ -6,11 +6,13 @@
  * The engine (wasm/engine, built by scripts/build-wasm/engine.sh from Debian's sources) does the
  * heavy lifting without ever holding a full-size bitmap, so memory follows the variants, not the
  * photo (docs/performance.md has the measurements):
- * - JPEG (jpeg.ts): libjpeg-turbo, compressed input streamed in 64 KiB chunks, DCT-scaled by the
- *   largest power of two that still covers the largest variant (libvips' shrink-on-load), rows fed
+ * - JPEG (jpeg.ts): libjpeg-turbo, compressed input streamed in 64 KiB chunks, DCT-scaled (N/8)
+ *   to the smallest size that still covers the largest variant (libvips' shrink-on-load), rows fed
  *   straight into the resampler. Truncated/corrupt data (libjpeg would fill grey) is a
  *   PipelineError. CMYK/YCCK is converted naively (no ICC transform). Progressive files keep
- *   libjpeg's whole DCT coefficient buffer (≈3 B/pixel at 4:2:0, 6 at 4:4:4): their own limit.
+ *   their DCT coefficients until the last scan, in a compact store (wasm/engine/jpeg-coefs.c) that
+ *   holds only what the scaled IDCT reads plus a nonzero mask: ≈0.1-0.5 B/pixel instead of 3-6,
+ *   capped by what the isolate budget leaves.
  * - PNG (png.ts): zlib inflate in the engine, one row at a time, each row unfiltered and expanded
  *   to RGBA8 there too (every bit depth, palette, tRNS; 16-bit keeps the high byte, as libvips;
  *   Adam7 holds the even rows in JS, 2 B/pixel). Identical to libvips' decode on all of PngSuite.
@@ -99,8 +101,10 @@ export interface RenderStats {
   peakWasmByCodec: Record<string, number>;
   /** WASM memories plus the large JS buffers held, at the job's peak (memory.ts). */
   peakIsolateBytes: number;
-  /** JPEG only: the DCT scale-down used (1, 2, 4 or 8). */
-  jpegScale?: number;
+  /** JPEG only: the DCT scale used, "N/8". */
+  jpegScale?: string;
+  /** Progressive JPEG only: bytes its compact DCT coefficient store took in the engine. */
+  jpegCoefficientBytes?: number;
   /** Whether the decoded image had transparency (PNG fallback) or not (JPEG fallback). */
   transparent: boolean;
 }
@@ -129,8 +133,9 @@ async function firstImage(
   st: RenderStats,
 ): Promise<{ image: EngineImage; transparent: boolean }> {
   if (src.format === "jpeg") {
-    const { image, scale } = decodeJpegResized(engine, bytes, src.width, src.height, w, h);
+    const { image, scale, coefficientBytes } = decodeJpegResized(engine, bytes, src.width, src.height, w, h);
     st.jpegScale = scale;
+    st.jpegCoefficientBytes = coefficientBytes;
     return { image, transparent: false };
   }
   const hold = (name: string, size: number) => ledger.hold(name, size);

@@ -15,8 +15,10 @@ interface EngineExports {
   eng_malloc(size: number): number;
   eng_free(ptr: number): void;
   jd_begin(): number;
-  jd_scaled_size(denom: number): number;
-  jd_decode(denom: number, outW: number, outH: number): number;
+  jd_progressive(): number;
+  jd_scaled_size(num: number): number;
+  jd_decode(num: number, outW: number, outH: number, coefBudget: number): number;
+  jd_coefficient_bytes(): number;
   rs_new(inW: number, inH: number, outW: number, outH: number, premultiply: number): number;
   rs_stage(rs: number): number;
   rs_push(rs: number, row: number): void;
@@ -117,22 +119,26 @@ export function engineRgba(inst: EngineInstance, img: EngineImage): Rgba {
   return { data: new Uint8Array(inst.memory.buffer, ptr, img.width * img.height * 4).slice(), width: img.width, height: img.height };
 }
 
-/** Reads a JPEG's header from `bytes` (streamed in chunks) and returns its stored size. */
-export function jpegBegin(inst: EngineInstance, bytes: Uint8Array): { width: number; height: number } {
+/** Reads a JPEG's header from `bytes` (streamed in chunks): its stored size and kind. */
+export function jpegBegin(inst: EngineInstance, bytes: Uint8Array): { width: number; height: number; progressive: boolean } {
   setInput(inst, [bytes]);
   inst.warnings.length = 0;
   const packed = inst.exports.jd_begin();
+  return { width: Math.floor(packed / 65536), height: packed % 65536, progressive: inst.exports.jd_progressive() === 1 };
+}
+
+/** The size libjpeg decodes to at num/8 scale. */
+export function jpegScaledSize(inst: EngineInstance, num: number): { width: number; height: number } {
+  const packed = inst.exports.jd_scaled_size(num);
   return { width: Math.floor(packed / 65536), height: packed % 65536 };
 }
 
-export function jpegScaledSize(inst: EngineInstance, denom: number): { width: number; height: number } {
-  const packed = inst.exports.jd_scaled_size(denom);
-  return { width: Math.floor(packed / 65536), height: packed % 65536 };
-}
-
-/** Decodes at 1/denom (after jpegBegin) straight into a resampler to width x height. */
-export function jpegDecodeTo(inst: EngineInstance, denom: number, width: number, height: number): EngineImage {
-  const rs = inst.exports.jd_decode(denom, width, height);
+/**
+ * Decodes at num/8 (after jpegBegin) straight into a resampler to width x height; a progressive
+ * file's DCT coefficients may take at most `coefBudget` bytes of the engine's memory.
+ */
+export function jpegDecodeTo(inst: EngineInstance, num: number, width: number, height: number, coefBudget: number): EngineImage {
+  const rs = inst.exports.jd_decode(num, width, height, coefBudget);
   setInput(inst, []);
   return { rs, width, height };
 }

@@ -1,0 +1,221 @@
+/*
+ * libjpeg's system memory layer (in place of jmemnobs.c), with a compact coefficient store for
+ * progressive JPEGs.
+ *
+ * A progressive JPEG is refined scan by scan, so libjpeg keeps all 64 DCT coefficients of every
+ * block until the last scan (≈3 B/pixel at 4:2:0, 6 at 4:4:4): 200+ MiB for a 72 MP photo. But a
+ * decode at N/8 scale only reads some of them: the N×N lowest frequencies for N = 1, 3, 5, 6, 7
+ * (jidctint.c) and rows/columns {0,1,3,5,7} or {0,1,2,3,5,6,7} for N = 2 and 4 (jidctred.c). The
+ * others matter only in one way while scans arrive: whether each is zero, since an AC refinement
+ * scan reads a correction bit for every coefficient that is already nonzero. So this store keeps,
+ * per block, a 64-bit "nonzero" mask and the values of the nonzero coefficients the IDCT reads; the
+ * rest come back as a nonzero placeholder while scans are still arriving and as 0 for the output
+ * pass, which never reads them.
+ *
+ * It plugs into libjpeg's own virtual-array machinery as "backing store": jpeg_mem_available
+ * says only a strip of rows fits in memory, so jmemmgr.c keeps a window of maxaccess block rows and
+ * writes/reads whole rows through the functions below as scans sweep down the image. Each block
+ * row is stored as one variable-length record. The store refuses to grow past the budget the JS
+ * side sets (the isolate's memory limit minus what the job already holds): a file that needs more
+ * fails cleanly (js_fail) instead of running the isolate out of memory.
+ */
+#define JPEG_INTERNALS /* jround_up, and the input controller's eoi_reached */
+#include <stdlib.h>
+#include <string.h>
+#include <wasm_simd128.h>
+#include "engine.h"
+#include "jerror.h"
+#include "jmemsys.h"
+
+/* Virtual arrays smaller than this stay whole in memory: no compaction for small images. */
+#define COMPACT_ABOVE (8u << 20)
+/* Stands for a nonzero coefficient the IDCT never reads; far from any bit an AC refinement sets. */
+#define PLACEHOLDER 0x4000
+
+typedef struct {
+  uint8_t **rows; /* one record per block row: per block, the mask then the kept nonzero values */
+  uint32_t *lengths, *capacities;
+  uint32_t nrows, blocks_per_row;
+  uint64_t keep; /* natural-order positions the IDCT reads */
+} coef_store;
+
+static struct {
+  int enabled; /* set by jd_decode for progressive input */
+  double budget; /* bytes the records may take in all */
+  double used;
+  int next_component; /* realize_virt_arrays opens the stores from the last component down */
+  coef_store stores[MAX_COMPONENTS];
+  uint8_t *scratch; /* one encoded row, at its largest */
+  size_t scratch_size;
+} compact;
+
+void *jpeg_get_small(j_common_ptr c, size_t n) { (void)c; return malloc(n); }
+void jpeg_free_small(j_common_ptr c, void *p, size_t n) { (void)c; (void)n; free(p); }
+void *jpeg_get_large(j_common_ptr c, size_t n) { (void)c; return malloc(n); }
+void jpeg_free_large(j_common_ptr c, void *p, size_t n) { (void)c; (void)n; free(p); }
+long jpeg_mem_init(j_common_ptr c) { (void)c; return 0; }
+void jpeg_mem_term(j_common_ptr c) { (void)c; }
+
+size_t jpeg_mem_available(j_common_ptr c, size_t min_bytes, size_t max_bytes, size_t allocated) {
+  (void)c; (void)allocated;
+  /* Only the strip libjpeg must have (maxaccess rows of each array): the rest goes to the store. */
+  return compact.enabled && max_bytes > COMPACT_ABOVE ? min_bytes : max_bytes;
+}
+
+/* Positions (0..7) along one axis that an IDCT producing `size` samples per block reads. */
+static unsigned axis_positions(int size) {
+  if (size == 2) return 0xAB; /* 0,1,3,5,7 */
+  if (size == 4) return 0xEF; /* 0,1,2,3,5,6,7 */
+  if (size >= 8) return 0xFF;
+  return (1u << size) - 1;
+}
+
+static uint64_t keep_mask(int scaled_size) {
+  unsigned axis = axis_positions(scaled_size);
+  uint64_t mask = 0;
+  for (int r = 0; r < 8; r++)
+    if (axis >> r & 1)
+      for (int col = 0; col < 8; col++)
+        if (axis >> col & 1) mask |= (uint64_t)1 << (r * 8 + col);
+  return mask;
+}
+
+static void store_fail(j_common_ptr c, const char *message) {
+  (void)c;
+  js_fail(message);
+  __builtin_trap();
+}
+
+static coef_store *store_of(backing_store_ptr info) {
+  return &compact.stores[(unsigned char)info->temp_name[0]];
+}
+
+/* Bit k set when coefficient k is nonzero: 8 lanes at a time. */
+static inline uint64_t nonzero_mask(const JCOEF *coef) {
+  uint64_t mask = 0;
+  v128_t zero = wasm_i16x8_splat(0);
+  for (int i = 0; i < 8; i++) {
+    v128_t v = wasm_v128_load(coef + 8 * i);
+    mask |= (uint64_t)wasm_i16x8_bitmask(wasm_i16x8_ne(v, zero)) << (8 * i);
+  }
+  return mask;
+}
+
+static void write_rows(j_common_ptr c, backing_store_ptr info, void *buffer, long offset, long count) {
+  coef_store *s = store_of(info);
+  long row_bytes = (long)s->blocks_per_row * (long)sizeof(JBLOCK);
+  const JCOEF *coef = (const JCOEF *)buffer;
+  for (long row = offset / row_bytes, end = (offset + count) / row_bytes; row < end; row++) {
+    uint8_t *out = compact.scratch;
+    for (uint32_t b = 0; b < s->blocks_per_row; b++, coef += DCTSIZE2) {
+      uint64_t nonzero = nonzero_mask(coef);
+      memcpy(out, &nonzero, 8);
+      out += 8;
+      for (uint64_t kept = nonzero & s->keep; kept; kept &= kept - 1) {
+        memcpy(out, &coef[__builtin_ctzll(kept)], 2);
+        out += 2;
+      }
+    }
+    uint32_t length = (uint32_t)(out - compact.scratch);
+    if (length > s->capacities[row]) {
+      /* Refinement scans only add nonzero values: leave room so a row is not moved every scan. */
+      uint32_t capacity = length + length / 4;
+      compact.used += (double)capacity - s->capacities[row];
+      if (compact.used > compact.budget) {
+        store_fail(c, "progressive JPEG: its DCT coefficients exceed the engine's memory budget");
+      }
+      uint8_t *grown = realloc(s->rows[row], capacity);
+      if (!grown) store_fail(c, "progressive JPEG: out of memory for its DCT coefficients");
+      s->rows[row] = grown;
+      s->capacities[row] = capacity;
+    }
+    memcpy(s->rows[row], compact.scratch, length);
+    s->lengths[row] = length;
+  }
+}
+
+static void read_rows(j_common_ptr c, backing_store_ptr info, void *buffer, long offset, long count) {
+  coef_store *s = store_of(info);
+  long row_bytes = (long)s->blocks_per_row * (long)sizeof(JBLOCK);
+  /* Once the whole file is in, the output pass reads only kept positions: zeros are as good. */
+  JCOEF placeholder = ((j_decompress_ptr)c)->inputctl->eoi_reached ? 0 : PLACEHOLDER;
+  JCOEF *coef = (JCOEF *)buffer;
+  for (long row = offset / row_bytes, end = (offset + count) / row_bytes; row < end; row++) {
+    const uint8_t *in = s->rows[row];
+    if (!in) { /* never written: libjpeg only reads rows it wrote, but stay safe */
+      memset(coef, 0, (size_t)row_bytes);
+      coef += (size_t)s->blocks_per_row * DCTSIZE2;
+      continue;
+    }
+    for (uint32_t b = 0; b < s->blocks_per_row; b++, coef += DCTSIZE2) {
+      uint64_t nonzero;
+      memcpy(&nonzero, in, 8);
+      in += 8;
+      memset(coef, 0, sizeof(JBLOCK));
+      for (uint64_t bits = nonzero; bits; bits &= bits - 1) {
+        int k = __builtin_ctzll(bits);
+        if (s->keep >> k & 1) {
+          memcpy(&coef[k], in, 2);
+          in += 2;
+        } else {
+          coef[k] = placeholder;
+        }
+      }
+    }
+  }
+}
+
+static void close_store(j_common_ptr c, backing_store_ptr info) {
+  (void)c;
+  coef_store *s = store_of(info);
+  for (uint32_t r = 0; r < s->nrows; r++) free(s->rows[r]);
+  free(s->rows);
+  free(s->lengths);
+  free(s->capacities);
+  memset(s, 0, sizeof(*s));
+}
+
+void jpeg_open_backing_store(j_common_ptr c, backing_store_ptr info, long total_bytes) {
+  j_decompress_ptr d = (j_decompress_ptr)c;
+  int ci = --compact.next_component;
+  if (!compact.enabled || c->is_decompressor == 0 || ci < 0) ERREXIT(c, JERR_NO_BACKING_STORE);
+  /* The arrays are jdcoefct.c's, one per component, sized as it requests them: check, since the
+   * store's layout (and which coefficients it keeps) follows from the component. */
+  jpeg_component_info *comp = &d->comp_info[ci];
+  long width = (long)jround_up(comp->width_in_blocks, comp->h_samp_factor);
+  long height = (long)jround_up(comp->height_in_blocks, comp->v_samp_factor);
+  if (width * height * (long)sizeof(JBLOCK) != total_bytes) ERREXIT(c, JERR_NO_BACKING_STORE);
+  coef_store *s = &compact.stores[ci];
+  s->nrows = (uint32_t)height;
+  s->blocks_per_row = (uint32_t)width;
+  s->keep = keep_mask(comp->DCT_scaled_size);
+  s->rows = calloc((size_t)height, sizeof(uint8_t *));
+  s->lengths = calloc((size_t)height, sizeof(uint32_t));
+  s->capacities = calloc((size_t)height, sizeof(uint32_t));
+  size_t scratch = (size_t)width * (8 + sizeof(JBLOCK));
+  if (scratch > compact.scratch_size) {
+    free(compact.scratch);
+    compact.scratch = malloc(scratch);
+    compact.scratch_size = scratch;
+  }
+  if (!s->rows || !s->lengths || !s->capacities || !compact.scratch) {
+    store_fail(c, "progressive JPEG: out of memory for its DCT coefficients");
+  }
+  compact.used += (double)height * (sizeof(uint8_t *) + 2 * sizeof(uint32_t)) + (double)scratch;
+  info->temp_name[0] = (char)ci;
+  info->read_backing_store = read_rows;
+  info->write_backing_store = write_rows;
+  info->close_backing_store = close_store;
+}
+
+/* Called before jpeg_start_decompress: progressive files get the compact store. */
+void jd_compact_coefficients(j_decompress_ptr d, double budget) {
+  free(compact.scratch);
+  memset(&compact, 0, sizeof(compact));
+  compact.enabled = d->progressive_mode;
+  compact.budget = budget;
+  compact.next_component = d->num_components;
+}
+
+/* Bytes the compact store holds now (its records and row tables). */
+ENGINE_EXPORT double jd_coefficient_bytes(void) { return compact.used; }
