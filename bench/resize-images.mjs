@@ -73,8 +73,22 @@ export async function generatedImages() {
     { name: "jpeg-18mp", note: "5184x3456 baseline JPEG q90", bytes: await cached("18mp.jpg", () => jpeg(5184, 3456, 3)) },
     { name: "jpeg-72mp", note: "10315x7049 baseline JPEG q90", bytes: await cached("72mp.jpg", () => jpeg(10315, 7049, 4)) },
     {
+      name: "jpeg-72mp-progressive",
+      note: "10315x7049 progressive JPEG q90 4:2:0",
+      bytes: await cached("72mp-progressive.jpg", () =>
+        sharp(photoPixels(10315, 7049, 3, 4), { raw: { width: 10315, height: 7049, channels: 3 } }).jpeg({ quality: 90, progressive: true }).toBuffer(),
+      ),
+    },
+    {
+      name: "jpeg-72mp-progressive-turned",
+      note: "10315x7049 progressive JPEG q90 4:2:0, EXIF orientation 6 (decoded at 3/8)",
+      bytes: await cached("72mp-progressive-turned.jpg", () =>
+        sharp(photoPixels(10315, 7049, 3, 16), { raw: { width: 10315, height: 7049, channels: 3 } }).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer(),
+      ),
+    },
+    {
       name: "jpeg-20mp-progressive",
-      note: "5472x3648 progressive JPEG q100 4:2:0 (the progressive limit)",
+      note: "5472x3648 progressive JPEG q100 4:2:0",
       bytes: await cached("20mp-progressive-q100.jpg", () =>
         sharp(photoPixels(5472, 3648, 3, 15), { raw: { width: 5472, height: 3648, channels: 3 } }).jpeg({ quality: 100, progressive: true }).toBuffer(),
       ),

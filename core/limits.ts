@@ -8,7 +8,7 @@ export const LimitVars = z.object({
   MAX_UPLOAD_BYTES: positiveInt.default(32 * 1024 * 1024),
   MAX_PIXELS: positiveInt.default(75_000_000),
   // Per-encoding limits measured for the resize engine (core/sniff/limits.ts checkEnginePixels).
-  MAX_PIXELS_PROGRESSIVE: positiveInt.default(20_000_000),
+  MAX_PIXELS_INTERLACED: positiveInt.default(20_000_000),
   MAX_PIXELS_OTHER: positiveInt.default(24_000_000),
   MAX_PIXELS_LOSSLESS_WEBP: positiveInt.default(10_000_000),
   MAX_PIXELS_AVIF: positiveInt.default(2_000_000),
@@ -33,7 +33,7 @@ export function parseLimits(vars: object): UploadLimits {
     maxUploadBytes: v.MAX_UPLOAD_BYTES,
     idleTimeoutMs: v.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
     maxPixels: v.MAX_PIXELS,
-    maxPixelsProgressive: v.MAX_PIXELS_PROGRESSIVE,
+    maxPixelsInterlaced: v.MAX_PIXELS_INTERLACED,
     maxPixelsOther: v.MAX_PIXELS_OTHER,
     maxPixelsLosslessWebp: v.MAX_PIXELS_LOSSLESS_WEBP,
     maxPixelsAvif: v.MAX_PIXELS_AVIF,

@@ -62,40 +62,20 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
 }
 
 /**
- * Bytes of DCT coefficients per pixel a progressive JPEG makes libjpeg keep (2 bytes for each
- * of 64 coefficients per 8x8 block of each component): 3 at 4:2:0, 4 at 4:2:2, 6 at 4:4:4, 2 grey.
- */
-function jpegCoefficientBytesPerPixel(bytes: Uint8Array): number {
-  let pos = 2;
-  while (pos + 4 <= bytes.length && bytes[pos] === 0xff) {
-    const marker = bytes[pos + 1]!;
-    const length = (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      const n = bytes[pos + 9] ?? 0;
-      const factors = Array.from({ length: n }, (_, i) => bytes[pos + 11 + 3 * i] ?? 0x11);
-      const hmax = Math.max(...factors.map((f) => f >> 4)), vmax = Math.max(...factors.map((f) => f & 15));
-      return factors.reduce((sum, f) => sum + (2 * (f >> 4) * (f & 15)) / (hmax * vmax), 0);
-    }
-    pos += 2 + length;
-  }
-  return 6;
-}
-
-/**
- * The resize engine's measured per-encoding pixel limits (docs/performance.md): baseline JPEG
- * streams in ≈1-2 MiB whatever its size (`maxPixels` alone); progressive JPEG keeps every DCT
- * coefficient, so its pixels are weighted by its subsampling (counted as 4:2:0 pixels: a 4:4:4
- * file weighs double) and interlaced PNG keeps half the image (weighs 1.5): `maxPixelsProgressive`;
+ * The resize engine's measured per-encoding pixel limits (docs/performance.md): JPEG streams in
+ * ≈1-2 MiB whatever its size, and a progressive one keeps only the DCT coefficients its scaled
+ * decode reads, within the engine's memory budget (`maxPixels` alone); interlaced PNG keeps half
+ * the image (weighs 1.5): `maxPixelsInterlaced`;
  * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP holds its full ARGB image (4 B/pixel):
  * `maxPixelsLosslessWebp`; AVIF decodes whole (≈20 B/pixel at its peak): `maxPixelsAvif`.
  */
 export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number; progressive: boolean }, bytes: Uint8Array, limits: Limits): void {
   const interlacedPng = format === "png" && bytes[28] === 1;
   // Interlaced PNG: its even rows (2 B/pixel) beside an input of up to MAX_UPLOAD_BYTES: weighs 1.5.
-  const weight = format === "jpeg" && info.progressive ? jpegCoefficientBytesPerPixel(bytes) / 3 : interlacedPng ? 1.5 : 1;
+  const weight = interlacedPng ? 1.5 : 1;
   const [limit, kind] =
-    (format === "jpeg" && info.progressive) || interlacedPng
-      ? [limits.maxPixelsProgressive, info.progressive ? "progressive JPEG" : "interlaced PNG"]
+    interlacedPng
+      ? [limits.maxPixelsInterlaced, "interlaced PNG"]
       : format === "avif"
         ? [limits.maxPixelsAvif, "AVIF"]
         : format === "webp" && webpFirstBitstream(bytes) === "VP8L"

@@ -17,7 +17,7 @@ export interface Limits {
    * Lower pixel limits for encodings the resize engine cannot stream as cheaply as a baseline
    * JPEG (checkEnginePixels); absent means only `maxPixels` applies.
    */
-  maxPixelsProgressive?: number;
+  maxPixelsInterlaced?: number;
   maxPixelsOther?: number;
   maxPixelsLosslessWebp?: number;
   maxPixelsAvif?: number;
