@@ -55,8 +55,10 @@ wsrc="$work/libwebp-${webp_version}"
   -DCMAKE_C_FLAGS="-O3 -ffile-prefix-map=$work=/build" >/dev/null && emmake make -j2 jpeg-static >/dev/null)
 
 # NDEBUG drops assert()s; the prefix map keeps the temp folder's name out of the binary, so
-# the build is reproducible byte for byte.
-emcc -O3 -msimd128 -DNDEBUG -ffile-prefix-map="$work"=/build -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" \
+# the build is reproducible byte for byte. -msse4.1 lets libwebp use its SSE2/SSE4.1 code, which
+# emscripten maps onto WebAssembly SIMD (libwebp's cpu.c enables it from these flags): ≈7 % off a
+# 24 MP WebP decode.
+emcc -O3 -msimd128 -msse4.1 -DNDEBUG -ffile-prefix-map="$work"=/build -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" \
   "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-coefs.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
   "$repo/wasm/engine/inflate.c" "$repo/wasm/engine/png-rows.c" "$repo/wasm/engine/gif.c" "$zsrc"/{adler32,crc32,inffast,inflate,inftrees,zutil}.c \
   "$repo/wasm/engine/webp-decode.c" "$wsrc"/src/dec/*.c "$wsrc"/src/utils/*.c \
