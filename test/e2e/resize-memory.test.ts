@@ -16,6 +16,9 @@ function raw(width: number, height: number, seed: number) {
 // At each encoding's limit (wrangler.toml): files cached in the OS temp folder across runs.
 const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
   { name: "72mp.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90 }).toBuffer() },
+  // CMYK rows go through the profile's transform while decoding (libvips' 940 KiB print profile);
+  // 37 MiB, more than an upload may be: an upper bound (peak ≈ 65 MiB, the input counted).
+  { name: "72mp-cmyk-profile.jpg", make: () => raw(10315, 7049, 4).toColourspace("cmyk").withIccProfile("cmyk").jpeg({ quality: 90 }).toBuffer() },
   { name: "20mp-progressive-q100.jpg", make: () => raw(5472, 3648, 15).jpeg({ quality: 100, progressive: true }).toBuffer() },
   { name: "9.8mp-progressive-444.jpg", make: () => raw(3840, 2560, 12).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer() },
   { name: "24mp-fast.png", make: () => raw(6000, 4000, 11).png({ compressionLevel: 1 }).toBuffer() },
@@ -42,12 +45,14 @@ describe("resize engine memory inside workerd", () => {
     expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
   });
 
-  it("returns to the same idle level after each of 50 jobs in a row (JPEG, PNG, GIF, WebP)", async () => {
+  it("returns to the same idle level after each of 50 jobs in a row (JPEG, PNG, GIF, WebP, ICC profiles)", async () => {
     const small = await Promise.all([
       cached("2mp.jpg", () => raw(1800, 1200, 21).jpeg({ quality: 85 }).toBuffer()),
       cached("1mp-alpha.png", () => sharp(photoPixels(1200, 900, 4, 22).map((v, i) => (i % 4 === 3 ? (i >> 4) & 255 : v)), { raw: { width: 1200, height: 900, channels: 4 } }).png().toBuffer()),
       cached("1mp.gif", () => raw(1200, 900, 23).gif({ effort: 1 }).toBuffer()),
       cached("2mp.webp", () => raw(1800, 1200, 24).webp({ quality: 80 }).toBuffer()),
+      cached("2mp-p3.jpg", () => raw(1800, 1200, 25).withIccProfile("p3").jpeg({ quality: 85 }).toBuffer()),
+      cached("2mp-cmyk-profile.jpg", () => raw(1800, 1200, 26).toColourspace("cmyk").withIccProfile("cmyk").jpeg({ quality: 85 }).toBuffer()),
     ]);
     const idle: number[] = [];
     const peaks: number[] = [];
