@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { avifIccProfile } from "../../workers/resize/pipeline/avif-profile";
 import { instantiateEngine, type EngineInstance } from "../../workers/resize/pipeline/codecs/engine-core";
 import { convertToSrgb, openProfile } from "../../workers/resize/pipeline/colour";
 import { decodeJpegResized } from "../../workers/resize/pipeline/jpeg";
@@ -180,5 +181,18 @@ describe("colour management: embedded ICC profiles to sRGB", () => {
     expect(openProfile(inst, deflateSync(oversized), "rgb", true)).toBe("ignored");
     expect(openProfile(inst, ADOBE_RGB, "rgb")).toBe("active");
     expect(openProfile(inst, deflateSync(ADOBE_RGB), "rgb", true)).toBe("active");
+  });
+});
+
+describe("AVIF ICC profiles", () => {
+  it("finds the primary item's colr profile, and nothing in files without one or broken ones", async () => {
+    const chart = sharp(await pattern(), { raw: { width: W, height: H, channels: 3 } }).resize(120, 80);
+    const p3 = await chart.clone().withIccProfile("p3").avif({ effort: 0 }).toBuffer();
+    const found = avifIccProfile(p3);
+    expect(found?.kind).toBe("rgb");
+    expect(Buffer.from(found!.icc).equals((await sharp(p3).metadata()).icc!)).toBe(true);
+    expect(openProfile(instantiateEngine(engineModule), found!.icc, found!.kind)).toBe("active");
+    expect(avifIccProfile(await chart.clone().avif({ effort: 0 }).toBuffer())).toBeNull();
+    expect(avifIccProfile(p3.subarray(0, 40))).toBeNull();
   });
 });

@@ -9,8 +9,9 @@
  * - JPEG (jpeg.ts): libjpeg-turbo, compressed input streamed in 64 KiB chunks, DCT-scaled by the
  *   largest power of two that still covers the largest variant (libvips' shrink-on-load), rows fed
  *   straight into the resampler. Truncated/corrupt data (libjpeg would fill grey) is a
- *   PipelineError. CMYK/YCCK goes through its ICC profile row by row (naively without one). Progressive files keep
- *   libjpeg's whole DCT coefficient buffer (≈3 B/pixel at 4:2:0, 6 at 4:4:4): their own limit.
+ *   PipelineError. CMYK/YCCK rows go through the ICC profile (naively without one). Progressive
+ *   files keep libjpeg's whole DCT coefficient buffer (≈3 B/pixel at 4:2:0, 6 at 4:4:4): their
+ *   own limit.
  * - PNG (png.ts): zlib inflate in the engine, one row at a time, each row unfiltered and expanded
  *   to RGBA8 there too (every bit depth, palette, tRNS; 16-bit keeps the high byte, as libvips;
  *   Adam7 holds the even rows in JS, 2 B/pixel). Identical to libvips' decode on all of PngSuite.
@@ -22,9 +23,10 @@
  * - AVIF (decode.ts): libavif + dav1d (@jsquash/avif) decode whole (≈20 B/pixel at its peak), the
  *   RGBA8 result then fed to the resampler row by row: the most memory-hungry format by far.
  * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
- * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP) is converted to sRGB
- * with Little CMS, as sharp does; an unusable one is ignored. Without one, pixels are taken as sRGB.
- * 8 bits per channel, written without any profile. AVIF's colr is not read; HDR (PQ) is not tone-mapped.
+ * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP, AVIF colr) is
+ * converted to sRGB with Little CMS, as sharp does; an unusable one is ignored. Without one, pixels
+ * are taken as sRGB. 8 bits per channel, written without any profile. AVIF's nclx colr is not
+ * applied; HDR (PQ) is not tone-mapped.
  *
  * Resize (wasm/engine/resample.c): libvips' scheme, a box pre-shrink by the integer part of half
  * the factor then a separable Lanczos3, centre-aligned, in gamma-encoded sRGB, premultiplied by
@@ -56,7 +58,8 @@ import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
 import { decodeJpegResized } from "./jpeg";
 import { CONTENT_TYPES } from "../../../core/variants";
-import { convertToSrgb } from "./colour";
+import { avifIccProfile } from "./avif-profile";
+import { convertToSrgb, openProfile } from "./colour";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
 import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
@@ -139,6 +142,8 @@ async function firstImage(
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h, hold);
   if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
+  const profile = avifIccProfile(bytes);
+  if (profile) openProfile(engine, profile.icc, profile.kind);
   const decoded = await decodeAvifSource(bytes, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);
   const transparent = hasTransparency(decoded);
