@@ -146,6 +146,21 @@ describe("colour management: embedded ICC profiles to sRGB", () => {
     }
   });
 
+  it("keeps alpha as it is (a transparent P3 PNG)", async () => {
+    const rgb = await pattern();
+    const rgba = Buffer.alloc(W * H * 4);
+    for (let i = 0; i < W * H; i++) {
+      rgba.set(rgb.subarray(i * 3, i * 3 + 3), i * 4);
+      rgba[i * 4 + 3] = 255 - ((i % W) * 255) / W;
+    }
+    const bytes = await sharp(rgba, { raw: { width: W, height: H, channels: 4 } }).withIccProfile("p3").png().toBuffer();
+    const managed = ours(bytes, "png");
+    const plain = ours(withIcc(bytes, "png", null), "png");
+    expect(differing(managed.filter((_, i) => i % 4 === 3), plain.filter((_, i) => i % 4 === 3))).toBe(0);
+    const opaque = (px: Uint8Array) => px.map((v, i) => (px[i - (i % 4) + 3]! > 128 ? v : 0));
+    expect(psnr(opaque(managed), opaque(await sharps(bytes)))).toBeGreaterThanOrEqual(35);
+  });
+
   it("leaves sRGB-profiled files exactly as without the profile", async () => {
     for (const format of ["jpeg", "png", "webp"] as const) {
       const bytes = await encoded(format, "srgb");
