@@ -16,6 +16,9 @@ function raw(width: number, height: number, seed: number) {
 // At each encoding's limit (wrangler.toml): files cached in the OS temp folder across runs.
 const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
   { name: "72mp.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90 }).toBuffer() },
+  // CMYK rows go through the profile's transform while decoding (libvips' 940 KiB print profile);
+  // 37 MiB, more than an upload may be: an upper bound (peak ≈ 65 MiB, the input counted).
+  { name: "72mp-cmyk-profile.jpg", make: () => raw(10315, 7049, 4).toColourspace("cmyk").withIccProfile("cmyk").jpeg({ quality: 90 }).toBuffer() },
   { name: "72mp-progressive.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90, progressive: true }).toBuffer() },
   // Turned by EXIF: the variants' width is the stored height, so it decodes at 3/8, not 1/8.
   { name: "72mp-progressive-turned.jpg", make: () => raw(10315, 7049, 16).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer() },
@@ -44,12 +47,14 @@ describe("resize engine memory inside workerd", () => {
     expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
   });
 
-  it("returns to the same idle level after each of 50 jobs in a row (JPEG, PNG, GIF, WebP)", async () => {
+  it("returns to the same idle level after each of 50 jobs in a row (JPEG, PNG, GIF, WebP, ICC profiles)", async () => {
     const small = await Promise.all([
       cached("2mp.jpg", () => raw(1800, 1200, 21).jpeg({ quality: 85 }).toBuffer()),
       cached("1mp-alpha.png", () => sharp(photoPixels(1200, 900, 4, 22).map((v, i) => (i % 4 === 3 ? (i >> 4) & 255 : v)), { raw: { width: 1200, height: 900, channels: 4 } }).png().toBuffer()),
       cached("1mp.gif", () => raw(1200, 900, 23).gif({ effort: 1 }).toBuffer()),
       cached("2mp.webp", () => raw(1800, 1200, 24).webp({ quality: 80 }).toBuffer()),
+      cached("2mp-p3.jpg", () => raw(1800, 1200, 25).withIccProfile("p3").jpeg({ quality: 85 }).toBuffer()),
+      cached("2mp-cmyk-profile.jpg", () => raw(1800, 1200, 26).toColourspace("cmyk").withIccProfile("cmyk").jpeg({ quality: 85 }).toBuffer()),
     ]);
     const idle: number[] = [];
     const peaks: number[] = [];

@@ -5,8 +5,10 @@
  * into the resampler, which only keeps the rows its filter needs. Progressive files must keep
  * their DCT coefficients until the last scan: jpeg-coefs.c keeps only what the scaled IDCT reads.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "engine.h"
+#include "color.h"
 #include "jerror.h"
 
 #define INPUT_CHUNK 65536
@@ -82,6 +84,7 @@ ENGINE_EXPORT double jd_begin(void) {
   source.pub.bytes_in_buffer = 0;
   source.pub.next_input_byte = NULL;
   dinfo.src = &source.pub;
+  jpeg_save_markers(&dinfo, JPEG_APP0 + 2, 0xFFFF); /* ICC_PROFILE chunks */
   jpeg_read_header(&dinfo, TRUE);
   return (double)dinfo.image_width * 65536.0 + (double)dinfo.image_height;
 }
@@ -89,7 +92,7 @@ ENGINE_EXPORT double jd_begin(void) {
 /* 1 for a progressive (multi-scan) file, 0 for a baseline one; after jd_begin. */
 ENGINE_EXPORT int jd_progressive(void) { return dinfo.progressive_mode ? 1 : 0; }
 
-/* Adobe CMYK/YCCK JPEGs store inverted ink values; without an ICC transform, R = C * K / 255. */
+/* Adobe CMYK/YCCK JPEGs store inverted ink values; without a usable ICC profile, R = C * K / 255. */
 static void cmyk_to_rgba(uint8_t *row, int width, int inverted) {
   for (int x = 0; x < width; x++, row += 4) {
     int c = row[0], m = row[1], y = row[2], k = row[3];
@@ -102,12 +105,28 @@ static void cmyk_to_rgba(uint8_t *row, int width, int inverted) {
 }
 
 /*
+ * Opens the embedded ICC profile (color.c). CMYK is converted row by row while decoding; an RGB
+ * or grey profile's transform is left open for the caller to apply to the resized image.
+ */
+static int open_profile(int cmyk) {
+  JOCTET *icc = NULL;
+  unsigned int size = 0;
+  if (!jpeg_read_icc_profile(&dinfo, &icc, &size)) return 0;
+  int kind = cmyk ? (dinfo.saw_Adobe_marker ? CC_CMYK_INVERTED : CC_CMYK) : dinfo.jpeg_color_space == JCS_GRAYSCALE ? CC_GREY : CC_RGB;
+  int status = cc_open(icc, (int)size, kind);
+  free(icc);
+  return status == CC_ACTIVE;
+}
+
+/*
  * Decodes at num/8 scale and resamples to out_w x out_h (the scaled size itself: a plain copy).
  * A progressive file's coefficients may take at most `coef_budget` bytes. Returns the resampler,
- * whose output holds the RGBA8 result.
+ * whose output holds the RGBA8 result; an RGB or grey profile's transform is left open for the
+ * caller (color.c).
  */
 ENGINE_EXPORT resampler *jd_decode(int num, int out_w, int out_h, double coef_budget) {
   int cmyk = dinfo.jpeg_color_space == JCS_CMYK || dinfo.jpeg_color_space == JCS_YCCK;
+  int managed = open_profile(cmyk);
   dinfo.scale_num = (unsigned int)num;
   dinfo.scale_denom = 8;
   dinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
@@ -122,9 +141,11 @@ ENGINE_EXPORT resampler *jd_decode(int num, int out_w, int out_h, double coef_bu
   while (dinfo.output_scanline < dinfo.output_height) {
     JSAMPROW rows[1] = {row};
     jpeg_read_scanlines(&dinfo, rows, 1);
-    if (cmyk) cmyk_to_rgba(row, (int)dinfo.output_width, dinfo.saw_Adobe_marker);
+    if (cmyk && managed) cc_apply(row, (int)dinfo.output_width);
+    else if (cmyk) cmyk_to_rgba(row, (int)dinfo.output_width, dinfo.saw_Adobe_marker);
     rs_push(rs, row);
   }
+  if (cmyk) cc_close();
   jpeg_finish_decompress(&dinfo);
   jpeg_destroy_decompress(&dinfo);
   return rs;

@@ -9,8 +9,8 @@
  * - JPEG (jpeg.ts): libjpeg-turbo, compressed input streamed in 64 KiB chunks, DCT-scaled (N/8)
  *   to the smallest size that still covers the largest variant (libvips' shrink-on-load), rows fed
  *   straight into the resampler. Truncated/corrupt data (libjpeg would fill grey) is a
- *   PipelineError. CMYK/YCCK is converted naively (no ICC transform). Progressive files keep
- *   their DCT coefficients until the last scan, in a compact store (wasm/engine/jpeg-coefs.c) that
+ *   PipelineError. CMYK/YCCK rows go through the ICC profile (naively without one). Progressive
+ *   files keep their DCT coefficients until the last scan, in a compact store (wasm/engine/jpeg-coefs.c) that
  *   holds only what the scaled IDCT reads plus a nonzero mask: ≈0.1-0.5 B/pixel instead of 3-6,
  *   capped by what the isolate budget leaves.
  * - PNG (png.ts): zlib inflate in the engine, one row at a time, each row unfiltered and expanded
@@ -24,8 +24,10 @@
  * - AVIF (decode.ts): libavif + dav1d (@jsquash/avif) decode whole (≈20 B/pixel at its peak), the
  *   RGBA8 result then fed to the resampler row by row: the most memory-hungry format by far.
  * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
- * Colour: no colour management (as sharp's defaults for these inputs): pixels are taken as sRGB,
- * 8 bits per channel, and written without any profile. HDR (PQ) AVIF is not tone-mapped.
+ * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP, AVIF colr) is
+ * converted to sRGB with Little CMS, as sharp does; an unusable one is ignored. Without one, pixels
+ * are taken as sRGB. 8 bits per channel, written without any profile. AVIF's nclx colr is not
+ * applied; HDR (PQ) is not tone-mapped.
  *
  * Resize (wasm/engine/resample.c): libvips' scheme, a box pre-shrink by the integer part of half
  * the factor then a separable Lanczos3, centre-aligned, in gamma-encoded sRGB, premultiplied by
@@ -57,6 +59,8 @@ import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
 import { decodeJpegResized } from "./jpeg";
 import { CONTENT_TYPES } from "../../../core/variants";
+import { avifIccProfile } from "./avif-profile";
+import { convertToSrgb, openProfile } from "./colour";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
 import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
@@ -142,6 +146,8 @@ async function firstImage(
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h, hold);
   if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
+  const profile = avifIccProfile(bytes);
+  if (profile) openProfile(engine, profile.icc, profile.kind);
   const decoded = await decodeAvifSource(bytes, src.width, src.height);
   ledger.hold("decoded", decoded.data.length);
   const transparent = hasTransparency(decoded);
@@ -183,6 +189,7 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
     let t = now();
     const first = stored(widths[0]!);
     const made = await firstImage(engine, bytes, src, first.w, first.h, ledger, st);
+    convertToSrgb(engine, made.image);
     st.decodeMs += now() - t;
     st.transparent = made.transparent;
     ledger.checkpoint();

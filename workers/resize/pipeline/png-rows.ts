@@ -13,13 +13,15 @@ export interface PngHeader {
   trns: Uint8Array | null;
   /** The IDAT payloads in order (views into the file). */
   idat: Uint8Array[];
+  /** iCCP: the zlib-compressed ICC profile (after its name and method byte), if any. */
+  iccp: Uint8Array | null;
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 export function readPngHeader(bytes: Uint8Array): PngHeader {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const head: Partial<PngHeader> = { palette: new Uint8Array(0), trns: null, idat: [] };
+  const head: Partial<PngHeader> = { palette: new Uint8Array(0), trns: null, idat: [], iccp: null };
   let pos = 8;
   while (pos + 12 <= bytes.length) {
     const len = dv.getUint32(pos);
@@ -35,6 +37,7 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
     } else if (type === "PLTE") head.palette = data;
     else if (type === "tRNS") head.trns = data;
     else if (type === "IDAT") head.idat!.push(data);
+    else if (type === "iCCP") head.iccp = data.subarray(data.indexOf(0) + 2);
     else if (type === "IEND") break;
     pos += 12 + len;
   }

@@ -1,6 +1,7 @@
 import { EngineFailure, setInput, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { PipelineError } from "./errors";
 import { bitsPerPixel, readPngHeader, type PngHeader } from "./png-rows";
+import { openProfile } from "./colour";
 
 /** Tells the job's memory ledger about a large JS buffer (0 bytes: released). */
 export type Hold = (name: string, bytes: number) => void;
@@ -113,6 +114,7 @@ export function decodePngResized(
   if (head.width !== width || head.height !== height) {
     throw new PipelineError(`PNG: header says ${head.width}x${head.height}, recorded ${width}x${height}`);
   }
+  if (head.iccp) openProfile(inst, head.iccp, head.colour === 0 || head.colour === 4 ? "grey" : "rgb", true);
   const ex = inst.exports;
   const premultiply = head.colour === 4 || head.colour === 6 || head.trns !== null;
   const rs = ex.rs_new(width, height, targetW, targetH, premultiply ? 1 : 0);

@@ -100,3 +100,11 @@ export function webpStill(bytes: Uint8Array): WebpStill | null {
   }
   return { bytes: still, canvasWidth, canvasHeight, x, y, frameWidth, frameHeight };
 }
+
+/** The ICCP chunk's payload (an extended file's ICC profile), if any. */
+export function webpIccProfile(bytes: Uint8Array): Uint8Array | null {
+  const riffEnd = Math.min(bytes.length, 8 + new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getUint32(0, true));
+  const top = chunks(bytes, 12, riffEnd);
+  if (top[0]?.id !== "VP8X") return null;
+  return top.find((c) => c.id === "ICCP")?.payload ?? null;
+}

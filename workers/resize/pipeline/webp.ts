@@ -1,6 +1,7 @@
 import { EngineFailure, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { PipelineError } from "./errors";
-import { webpStill } from "./webp-container";
+import { webpIccProfile, webpStill } from "./webp-container";
+import { openProfile } from "./colour";
 
 /**
  * How much libwebp shrinks while decoding: down to twice the target (an area average, like
@@ -27,6 +28,8 @@ export function decodeWebpResized(inst: EngineInstance, bytes: Uint8Array, width
   const canvasH = still?.canvasHeight ?? height;
   if (canvasW !== width || canvasH !== height) throw new PipelineError(`WebP: canvas is ${canvasW}x${canvasH}, recorded ${width}x${height}`);
   const bitstream = still?.bytes ?? bytes;
+  const icc = webpIccProfile(bytes);
+  if (icc) openProfile(inst, icc, "rgb");
   const kx = preShrink(width, targetW);
   const ky = preShrink(height, targetH);
   const ex = inst.exports;

@@ -41,6 +41,11 @@ interface EngineExports {
   wd_size(data: number, size: number): number;
   wd_decode(data: number, size: number, width: number, height: number): number;
   wd_free(): void;
+  cc_open(icc: number, size: number, kind: number): number;
+  cc_open_zlib(data: number, size: number, kind: number): number;
+  cc_active(): number;
+  cc_apply(pixels: number, n: number): void;
+  cc_close(): void;
 }
 
 /** libjpeg stopped with an error (corrupt, unsupported), with its message. */
@@ -92,9 +97,12 @@ export function instantiateEngine(module: WebAssembly.Module): EngineInstance {
         throw new EngineFailure(cString(inst.memory, ptr));
       },
       emscripten_notify_memory_growth: () => {},
+      // Little CMS's file I/O (profiles are only read from memory here).
+      __syscall_unlink: () => -1,
+      __syscall_rmdir: () => -1,
     },
     // libc's stdio and exit paths are linked but never reached: libjpeg's output goes to the imports.
-    wasi_snapshot_preview1: { proc_exit: wasi, environ_sizes_get: wasi, environ_get: wasi, fd_close: wasi, fd_write: wasi, fd_seek: wasi },
+    wasi_snapshot_preview1: { proc_exit: wasi, environ_sizes_get: wasi, environ_get: wasi, fd_close: wasi, fd_write: wasi, fd_seek: wasi, fd_read: wasi },
   });
   inst.exports = instance.exports as unknown as EngineExports;
   inst.memory = inst.exports.memory;
