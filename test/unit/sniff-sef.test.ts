@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cat, codeOf, enc, hasCorpus, inspectWith, read } from "./sniff-helpers";
 import { inspectImage, type Limits } from "../../core/sniff";
+import { findActiveContent } from "../../core/sniff/polyglot";
 import { endsWithSef, readSef } from "../../core/sniff/sef";
 import { latin1, motionPhotoBlocks, mp4, noise, sefBlock, sefTrailer, type SefBlockSpec } from "../sef";
 
@@ -33,6 +34,21 @@ const INFO: SefBlockSpec[] = [
 
 /** INFO with `gap` after its second block, covered by no entry. */
 const withGap = (gap: Uint8Array): SefBlockSpec[] => INFO.map((b, i) => (i === 1 ? { ...b, gapAfter: gap } : b));
+
+describe("active-content scan over a range", () => {
+  it("sees markers inside [start, end) only, and archives only when asked", () => {
+    const bytes = cat(noise(100), enc("<html>"), noise(100), enc("PK\x03\x04"), noise(100), enc("%PDF-1"));
+    expect(findActiveContent(bytes, 0, bytes.length, false)).toBe("<html");
+    expect(findActiveContent(bytes, 0, 106, false)).toBe("<html");
+    expect(findActiveContent(bytes, 0, 105, false)).toBe(null); // the tag's delimiter is outside
+    expect(findActiveContent(bytes, 101, 210, true)).toBe("ZIP");
+    expect(findActiveContent(bytes, 101, 210, false)).toBe(null);
+    expect(findActiveContent(bytes, 101, 209, true)).toBe(null);
+    expect(findActiveContent(bytes, 101, bytes.length, false)).toBe("PDF");
+    expect(findActiveContent(bytes, bytes.length - 6, bytes.length - 1, false)).toBe("PDF");
+    expect(findActiveContent(bytes, bytes.length - 6, bytes.length - 2, false)).toBe(null);
+  });
+});
 
 describe("SEF directory (readSef)", () => {
   it("finds every block from the end of the file, in file order", () => {
