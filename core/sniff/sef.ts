@@ -109,12 +109,11 @@ function merge(ranges: Range[]): Range[] {
 
 /**
  * Checks every byte of a SEF trailer. An MP4 payload whose boxes exactly fill it (motion-photo
- * video) is treated like an MP4 after EOI: scanned for HTML/PDF, not counted as metadata (a
- * payload that starts like an MP4 but is not one is refused). A
- * payload that starts a JPEG (dual-shot images) is walked by `walkJpeg` (which returns where the
- * stream ends), like a JPEG after EOI. Everything else — block headers, other payloads, what
- * follows an embedded JPEG, uncovered bytes, the directory — is opaque: counted in the metadata
- * budget and scanned for HTML/script/archive payloads.
+ * video) is treated like an MP4 after EOI: scanned for HTML/PDF, not counted as metadata; one that
+ * starts like an MP4 but is not one is refused. A payload that starts a JPEG (dual-shot images) is
+ * walked by `walkJpeg` (which returns where the stream ends), like a JPEG after EOI. Everything
+ * else (block headers, other payloads, what follows an embedded JPEG, uncovered bytes, the
+ * directory) is opaque: counted in the metadata budget and scanned for HTML/script/archive payloads.
  */
 export function checkSef(bytes: Uint8Array, sef: SefTrailer, meta: MetaBudget, walkJpeg: (start: number) => number): void {
   const opaque: Range[] = [];
@@ -125,9 +124,10 @@ export function checkSef(bytes: Uint8Array, sef: SefTrailer, meta: MetaBudget, w
     if (isBmffChain(bytes, b.data, b.end)) {
       assertNoActiveContent(bytes, b.data, b.end, "video in the Samsung trailer");
       pos = b.end;
-    } else if (startsWith(bytes, b.data + 4, "ftyp")) {
+    } else if (b.end - b.data >= 8 && startsWith(bytes, b.data + 4, "ftyp")) {
       fail("video in the Samsung trailer is not a well-formed MP4");
-    } else if (bytes[b.data] === 0xff && bytes[b.data + 1] === 0xd8 && bytes[b.data + 2] === 0xff && jpegs++ < MAX_JPEGS) {
+    } else if (bytes[b.data] === 0xff && bytes[b.data + 1] === 0xd8 && bytes[b.data + 2] === 0xff && jpegs < MAX_JPEGS) {
+      jpegs++;
       pos = walkJpeg(b.data);
       if (pos > b.end) fail("JPEG in the Samsung trailer overruns its block");
     } else {

@@ -131,6 +131,12 @@ describe.skipIf(!hasCorpus)("JPEG with a Samsung SEF trailer", () => {
     expect(inspect(cat(jpeg, sefTrailer(blocks)))).toBe("accepted");
     const broken = [{ type: 0x0001, name: "DualShot_1", payload: second.subarray(0, 5000) }];
     expect(inspect(cat(jpeg, sefTrailer(broken)))).toBe("invalid_image");
+    // A JPEG whose stream runs on past its block, or from before the trailer into it.
+    const cut = second.length - 1000;
+    const spilling = [{ type: 0x0001, name: "DualShot_1", payload: second.subarray(0, cut), gapAfter: second.subarray(cut) }];
+    expect(inspect(cat(jpeg, sefTrailer(spilling)))).toBe("invalid_image");
+    const tail = [{ type: 0x0001, name: "DualShot_1", payload: second.subarray(cut) }];
+    expect(inspect(cat(jpeg, second.subarray(0, cut), sefTrailer(tail)))).toBe("invalid_image");
   });
 
   it("accepts a stale directory left between blocks by an earlier save", () => {
