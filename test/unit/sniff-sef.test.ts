@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cat, codeOf, enc, hasCorpus, inspectWith, read } from "./sniff-helpers";
+import { cat, codeOf, enc, hasCorpus, inspectWith, read, u32be } from "./sniff-helpers";
 import { inspectImage, type Limits } from "../../core/sniff";
 import { findActiveContent } from "../../core/sniff/polyglot";
 import { endsWithSef, readSef } from "../../core/sniff/sef";
@@ -156,10 +156,13 @@ describe.skipIf(!hasCorpus)("JPEG with a Samsung SEF trailer", () => {
     expect(hide(noise(20_000))).toBe("accepted");
   });
 
-  it("refuses a web page in the video and a video that is not well-formed", () => {
+  it("refuses a web page or a ZIP in the video, and a video that is not well-formed", () => {
     const video = mp4(200_000);
     video.set(enc("<html><script>alert(1)</script>"), 150_000);
     expect(inspect(cat(jpeg, sefTrailer([{ type: 0x0a30, name: "MotionPhoto_Data", payload: video }])))).toBe("invalid_image");
+    // A ZIP in a box at the video's end: archive readers find it from the end of the file.
+    const jar = cat(mp4(200_000), u32be(8 + zip().length), enc("free"), zip());
+    expect(inspect(cat(jpeg, sefTrailer([{ type: 0x0a30, name: "MotionPhoto_Data", payload: jar }])))).toBe("invalid_image");
     const cut = mp4(200_000).subarray(0, 150_000); // mdat claims more than the block holds
     expect(inspect(cat(jpeg, sefTrailer([{ type: 0x0a30, name: "MotionPhoto_Data", payload: cut }])))).toBe("invalid_image");
   });
