@@ -7,8 +7,9 @@
  * Policy decisions (details next to the code):
  * - JPEG: SOF0/1/2 with 8-bit samples only; lossless, hierarchical, arithmetic, JPEG-LS and 12-bit
  *   are `unsupported_media_type` (jpeg.ts). After EOI we accept padding, further complete JPEG
- *   streams (MPF images), an MP4 whose boxes run exactly to EOF (motion photos), or <= 64 KiB of
- *   opaque data; every trailer is scanned for HTML/script/archive payloads.
+ *   streams (MPF images), an MP4 whose boxes run exactly to EOF (motion photos), a consistent
+ *   Samsung SEF trailer (sef.ts), or <= 64 KiB of opaque data; every trailer is scanned for
+ *   HTML/script/archive payloads.
  * - PNG: every CRC, chunk order, IHDR combinations, and the zlib stream is walked (not stored) to
  *   prove it inflates to exactly the size IHDR implies. Nothing but <= 16 NUL bytes after IEND.
  *   APNG is a PNG whose frame count comes from acTL (checked against fcTL/fdAT).

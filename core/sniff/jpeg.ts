@@ -1,7 +1,9 @@
 import { fail, Reader, startsWith } from "./bytes";
 import { exifOrientation } from "./exif";
 import { checkSize, MetaBudget } from "./limits";
+import { isBmffChain } from "./bmff";
 import { assertNoActiveContent, assertSmallTrailer } from "./polyglot";
+import { checkSef, endsWithSef, readSef } from "./sef";
 import type { Limits, Parsed } from "./types";
 
 /**
@@ -169,51 +171,34 @@ function walkJpeg(bytes: Uint8Array, start: number, limits: Limits, meta: MetaBu
   }
 }
 
-/** True if `bytes[p..]` is a chain of ISO-BMFF boxes, starting with ftyp, ending exactly at EOF. */
-function isBmffTail(bytes: Uint8Array, p: number): boolean {
-  if (!startsWith(bytes, p + 4, "ftyp")) return false;
-  const r = new Reader(bytes, p);
-  while (r.remaining > 0) {
-    if (r.remaining < 8) return false;
-    const start = r.pos;
-    let size = r.u32be();
-    for (let i = 0; i < 4; i++) {
-      const c = r.u8();
-      if (c < 0x20 || c > 0x7e) return false;
-    }
-    if (size === 1) {
-      if (r.remaining < 8) return false;
-      size = r.u64be();
-    } else if (size === 0) size = bytes.length - start;
-    if (size < r.pos - start || size > bytes.length - start) return false;
-    r.pos = start + size;
-  }
-  return true;
-}
-
 /**
  * Data after EOI. Allowed: NUL/0xFF padding; complete JPEG streams (MPF secondary images and
  * previews that cameras store after the primary image, validated like the primary); an MP4 made of
- * well-formed boxes up to EOF (Android "motion photos"); and, for other camera/maker trailers, at
- * most 64 KiB of opaque bytes free of HTML/script/archive payloads. Anything else (e.g. a ZIP or a
- * web page glued to a picture) is a polyglot and is rejected.
+ * well-formed boxes up to EOF (Android "motion photos"); a Samsung SEF trailer ending the file,
+ * every block checked (sef.ts); and, for other camera/maker trailers, at most 64 KiB of opaque
+ * bytes free of HTML/script/archive payloads. Anything else (e.g. a ZIP or a web page glued to a
+ * picture) is a polyglot and is rejected.
  */
 function checkTrailer(bytes: Uint8Array, pos: number, limits: Limits, meta: MetaBudget): void {
+  const sef = endsWithSef(bytes, pos) ? readSef(bytes, pos) : null;
+  const end = sef ? sef.start : bytes.length;
   let p = pos, images = 0;
-  while (p < bytes.length) {
+  while (p < end) {
     const b = bytes[p] as number;
     if (b === 0xff && bytes[p + 1] === 0xd8 && bytes[p + 2] === 0xff && images < 32) {
       p = walkJpeg(bytes, p, limits, meta).end;
       images++;
-    } else if (isBmffTail(bytes, p)) {
-      // Motion-photo video: its boxes chain exactly to EOF; it must not hide a web page either.
-      assertNoActiveContent(bytes, p, bytes.length, "video after the JPEG image");
-      return;
+    } else if (isBmffChain(bytes, p, end)) {
+      // Motion-photo video: its boxes chain exactly to EOF (or to the SEF trailer); it must not hide a web page either.
+      assertNoActiveContent(bytes, p, end, "video after the JPEG image");
+      p = end;
     } else if (b === 0x00 || b === 0xff) p++;
     else break;
   }
-  meta.add(bytes.length - p);
-  assertSmallTrailer(bytes, p, MAX_JPEG_TRAILER, "JPEG");
+  if (p > end) fail("JPEG after the image overruns the Samsung trailer");
+  meta.add(end - p);
+  assertSmallTrailer(bytes.subarray(0, end), p, MAX_JPEG_TRAILER, "JPEG");
+  if (sef) checkSef(bytes, sef, meta, (start) => walkJpeg(bytes, start, limits, meta).end);
 }
 
 export function parseJpeg(bytes: Uint8Array, limits: Limits): Parsed {

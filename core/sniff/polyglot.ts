@@ -34,20 +34,27 @@ function htmlAt(bytes: Uint8Array, i: number, stop: number): string | null {
   return null;
 }
 
-/** Name of the first active-content marker in `bytes[start..end)`, or null. */
+/**
+ * Name of an active-content marker in `bytes[start..end)`, or null. Each marker starts with one
+ * of a few bytes, so the search jumps between them with the engine's native `indexOf`: a
+ * motion photo's video is megabytes long and is scanned on every upload.
+ */
 export function findActiveContent(bytes: Uint8Array, start: number, end: number, binary: boolean): string | null {
   const stop = Math.min(end, bytes.length);
-  for (let i = Math.max(0, start); i < stop; i++) {
-    const b = bytes[i] as number;
-    if (b === 0x3c) {
-      const hit = htmlAt(bytes, i, stop);
-      if (hit) return hit;
-    } else if (b === 0x25 && startsWith(bytes, i, "%PDF-") && i + 5 <= stop) {
-      return "PDF"; // PDF readers look for this header anywhere in the first KiB
-    } else if (binary && (b === 0x50 || b === 0x52 || b === 0x37 || b === 0x7f)) {
-      for (const m of BINARY_MAGIC) {
-        if (i + m.length <= stop && startsWith(bytes, i, m)) return m.startsWith("PK") ? "ZIP" : m.replace(/[^\x20-\x7e]/g, "").slice(0, 4);
-      }
+  const view = bytes.subarray(0, stop);
+  const from = Math.max(0, start);
+  for (let i = view.indexOf(0x3c, from); i >= 0; i = view.indexOf(0x3c, i + 1)) {
+    const hit = htmlAt(bytes, i, stop);
+    if (hit) return hit;
+  }
+  // PDF readers look for this header anywhere in the first KiB.
+  for (let i = view.indexOf(0x25, from); i >= 0; i = view.indexOf(0x25, i + 1)) {
+    if (i + 5 <= stop && startsWith(bytes, i, "%PDF-")) return "PDF";
+  }
+  if (!binary) return null;
+  for (const m of BINARY_MAGIC) {
+    for (let i = view.indexOf(m.charCodeAt(0), from); i >= 0; i = view.indexOf(m.charCodeAt(0), i + 1)) {
+      if (i + m.length <= stop && startsWith(bytes, i, m)) return m.startsWith("PK") ? "ZIP" : m.replace(/[^\x20-\x7e]/g, "").slice(0, 4);
     }
   }
   return null;

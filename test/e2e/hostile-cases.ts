@@ -3,6 +3,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import sharp from "sharp";
 import { CORPUS } from "./system";
+import { motionPhotoBlocks, sefTrailer } from "../sef";
 
 export interface HostileCase {
   name: string;
@@ -69,6 +70,8 @@ export async function hostileCases(): Promise<HostileCase[]> {
     { name: "photo truncated at 70%", body: photo.subarray(0, Math.floor(photo.length * 0.7)), ...invalid },
     { name: "PNG followed by HTML (polyglot)", body: u8(smallPng, "<html><script>alert(document.cookie)</script></html>"), ...invalid },
     { name: "JPEG followed by a ZIP (polyglot)", body: u8(photo, "PK\x03\x04", Buffer.alloc(40), "PK\x05\x06", Buffer.alloc(18)), ...invalid },
+    { name: "Samsung motion photo hiding a ZIP in a SEF block", body: u8(photo, sefTrailer([...motionPhotoBlocks(1 << 20), { type: 0x0ab0, name: "Dual_Shot_Info", payload: u8("PK\x03\x04", Buffer.alloc(40)) }])), ...invalid },
+    { name: "SEF trailer whose directory points outside it", body: u8(photo, sefTrailer(motionPhotoBlocks(1 << 20), { entry: (_, e) => ({ ...e, back: e.back + 100 }) })), ...invalid },
     { name: "JPEG with 720 KB of APP2 metadata", body: u8(photo.subarray(0, 2), ...bigApp, photo.subarray(2)), status: 422, codes: ["metadata_too_large"] },
     { name: "SVG", body: u8('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), ...unsupported },
     { name: "HTML", body: u8("<!doctype html><html><body>hi</body></html>"), ...unsupported },

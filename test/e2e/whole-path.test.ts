@@ -3,6 +3,8 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORPUS, startTestSystem, uploadOk, waitSettled, type TestSystem } from "./system";
+import { originalKey } from "../../core/variants";
+import { motionPhotoBlocks, sefTrailer } from "../sef";
 
 let sys: TestSystem;
 let base: string;
@@ -109,6 +111,21 @@ describe("upload → queue → resize → serve", () => {
       expect(res.status, url).toBe(404);
       await res.arrayBuffer();
     }
+  });
+});
+
+describe("phone photos with trailers", () => {
+  it("takes a Samsung motion photo (SEF trailer with 5 MB of video), resizes it and keeps its bytes", async () => {
+    const photo = await readFile(path.join(CORPUS, "photos/FreshFlower.jpg"));
+    const upload = Buffer.concat([photo, sefTrailer(motionPhotoBlocks(5 << 20))]);
+    const created = await uploadOk(base, upload, "20231114_221320.jpg");
+    expect(created).toMatchObject({ width: 1600, height: 1203, format: "jpeg" });
+    const record = await waitSettled(base, created.id);
+    expect(record.status).toBe("ready");
+    expect(record.variants.map((v) => `${v.width}.${v.format}`).sort()).toEqual(["1024.jpeg", "1024.webp", "500.jpeg", "500.webp", "800.jpeg", "800.webp"]);
+    const bucket = await sys.mf.getR2Bucket("BUCKET", "img-upload");
+    const original = await bucket.get(originalKey(created.id));
+    expect(Buffer.from(await original!.arrayBuffer()).equals(upload)).toBe(true);
   });
 });
 
