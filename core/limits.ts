@@ -16,7 +16,7 @@ export const LimitVars = z.object({
   MAX_FRAMES: positiveInt.default(1000),
   MAX_TOTAL_PIXELS: positiveInt.default(250_000_000),
   MAX_ASPECT: positiveInt.default(50),
-  MAX_METADATA_BYTES: positiveInt.default(512 * 1024),
+  MAX_METADATA_BYTES: positiveInt.default(1024 * 1024),
   UPLOAD_IDLE_TIMEOUT_SECONDS: positiveInt.default(30),
 });
 export type LimitVars = z.infer<typeof LimitVars>;

@@ -78,7 +78,7 @@ describe("refusals and failures on the upload page", () => {
     const refusals: Record<string, ReturnType<typeof apiError>> = {
       "big.jpg": apiError(413, "payload_too_large", "uploads are limited to 33554432 bytes"),
       "pixels.jpg": apiError(422, "image_too_large", "image is 90000000 pixels, over the 75000000 limit"),
-      "exif.jpg": apiError(422, "metadata_too_large", "image metadata exceeds 524288 bytes"),
+      "exif.jpg": apiError(422, "metadata_too_large", "image metadata exceeds 1048576 bytes"),
       "busy.jpg": apiError(429, "rate_limited", "too many requests from this address, slow down", { "Retry-After": "0" }),
       "down.jpg": apiError(503, "unavailable", "storage is unavailable, retry shortly", { "Retry-After": "0" }),
     };

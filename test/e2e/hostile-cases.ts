@@ -49,7 +49,7 @@ export async function hostileCases(): Promise<HostileCase[]> {
   const lyingPng = Buffer.from(smallPng);
   lyingPng.writeUInt32BE(64, 16); // IHDR width, then fix the CRC so only the pixel data betrays the lie
   lyingPng.writeUInt32BE(zlib.crc32(lyingPng.subarray(12, 29)), 29);
-  const bigApp = Array.from({ length: 12 }, () => jpegSegment(0xe2, Buffer.alloc(60_000, 0x41)));
+  const bigApp = Array.from({ length: 20 }, () => jpegSegment(0xe2, Buffer.alloc(60_000, 0x41)));
   const aspect = await sharp({ create: { width: 10_000, height: 10, channels: 3, background: "#000" } }).png().toBuffer();
   const tiff = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#000" } }).tiff().toBuffer();
   const webpCanvas = u8("RIFF", [22, 0, 0, 0], "WEBP", "VP8X", [10, 0, 0, 0], [0, 0, 0, 0], [0xff, 0x3f, 0], [0xff, 0x3f, 0]);
@@ -72,7 +72,7 @@ export async function hostileCases(): Promise<HostileCase[]> {
     { name: "JPEG followed by a ZIP (polyglot)", body: u8(photo, "PK\x03\x04", Buffer.alloc(40), "PK\x05\x06", Buffer.alloc(18)), ...invalid },
     { name: "Samsung motion photo hiding a ZIP in a SEF block", body: u8(photo, sefTrailer([...motionPhotoBlocks(1 << 20), { type: 0x0ab0, name: "Dual_Shot_Info", payload: u8("PK\x03\x04", Buffer.alloc(40)) }])), ...invalid },
     { name: "SEF trailer whose directory points outside it", body: u8(photo, sefTrailer(motionPhotoBlocks(1 << 20), { entry: (_, e) => ({ ...e, back: e.back + 100 }) })), ...invalid },
-    { name: "JPEG with 720 KB of APP2 metadata", body: u8(photo.subarray(0, 2), ...bigApp, photo.subarray(2)), status: 422, codes: ["metadata_too_large"] },
+    { name: "JPEG with 1.2 MB of APP2 metadata", body: u8(photo.subarray(0, 2), ...bigApp, photo.subarray(2)), status: 422, codes: ["metadata_too_large"] },
     { name: "SVG", body: u8('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), ...unsupported },
     { name: "HTML", body: u8("<!doctype html><html><body>hi</body></html>"), ...unsupported },
     { name: "TIFF", body: tiff, ...unsupported },
