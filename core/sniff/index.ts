@@ -95,7 +95,7 @@ export function inspectImage(bytes: Uint8Array, limits: Limits): ImageInfo {
   }
   assertNotZip(bytes);
   checkEnginePixels(format, parsed, bytes, limits);
-  return { format, mime: MIME[format], ...parsed };
+  return { format, mime: MIME[format], ...parsed, imageBytes: parsed.imageBytes ?? bytes.length };
 }
 
 /** Size after applying EXIF orientation: 5..8 swap width and height. */

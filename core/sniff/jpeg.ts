@@ -214,5 +214,6 @@ export function parseJpeg(bytes: Uint8Array, limits: Limits): Parsed {
     progressive: frame.progressive,
     metadataBytes: meta.total,
     bitDepth: 8,
+    imageBytes: end,
   };
 }

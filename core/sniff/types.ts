@@ -37,7 +37,12 @@ export interface ImageInfo {
   progressive: boolean;
   metadataBytes: number;
   bitDepth: number;
+  /**
+   * Bytes of the file a decoder reads, from its start: a JPEG's primary image up to its EOI (what
+   * follows, e.g. a motion photo's video, is validated but never decoded); the whole file otherwise.
+   */
+  imageBytes: number;
 }
 
-/** What a format parser returns; `index.ts` adds format and mime. */
-export type Parsed = Omit<ImageInfo, "format" | "mime">;
+/** What a format parser returns; `index.ts` adds format and mime (and imageBytes when absent). */
+export type Parsed = Omit<ImageInfo, "format" | "mime" | "imageBytes"> & { imageBytes?: number };

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORPUS, startTestSystem, uploadOk, waitSettled, type TestSystem } from "./system";
 import { originalKey } from "../../core/variants";
 import { motionPhotoBlocks, sefTrailer } from "../sef";
+import { parseLimits } from "../../core/limits";
+import { inspectImage } from "../../core/sniff";
 
 let sys: TestSystem;
 let base: string;
@@ -126,6 +128,9 @@ describe("phone photos with trailers", () => {
     const bucket = await sys.mf.getR2Bucket("BUCKET", "img-upload");
     const original = await bucket.get(originalKey(created.id));
     expect(Buffer.from(await original!.arrayBuffer()).equals(upload)).toBe(true);
+    // The resize Worker reads only the JPEG: the video after it never enters its memory.
+    expect(original!.customMetadata).toEqual({ id: created.id, imageBytes: String(inspectImage(photo, parseLimits({})).imageBytes) });
+    expect(inspectImage(photo, parseLimits({})).imageBytes).toBeLessThan(upload.length - (5 << 20));
   });
 });
 

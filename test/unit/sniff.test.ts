@@ -113,6 +113,17 @@ describe.skipIf(!hasCorpus)("shared corpus", () => {
     }
   });
 
+  it("says how many leading bytes hold the image: a JPEG's ends at its EOI, before any trailer", () => {
+    const photo = read("photos/LadyBird.jpg");
+    const eoi = Buffer.from(photo).lastIndexOf(Buffer.from([0xff, 0xd9])) + 2;
+    expect(inspectImage(photo, LIMITS).imageBytes).toBe(eoi);
+    const padded = Buffer.concat([photo, Buffer.alloc(4096)]);
+    expect(inspectImage(padded, LIMITS).imageBytes).toBe(eoi);
+    expect(inspectImage(Buffer.concat([padded, photo]), LIMITS).imageBytes).toBe(eoi);
+    const png = read("pngsuite/basn6a16.png");
+    expect(inspectImage(png, LIMITS).imageBytes).toBe(png.length);
+  });
+
   it("reports the header facts of the corpus", () => {
     expect(inspectImage(read("photos/FreshFlower.jpg"), LIMITS).progressive).toBe(true);
     expect(inspectImage(read("photos/LadyBird.jpg"), LIMITS).progressive).toBe(false);

@@ -6,6 +6,7 @@ import type { ResizeJob, StoredVariant } from "../../core/schemas";
 import { displaySize, inspectImage } from "../../core/sniff";
 import { planWidths, variantKey } from "../../core/variants";
 import { AppError } from "../../core/errors";
+import { readOriginal } from "./original";
 import { PipelineError, renderVariants } from "./pipeline";
 
 type ResizeEnv = Cloudflare.ResizeEnv;
@@ -30,9 +31,8 @@ export async function processJob(env: ResizeEnv, job: ResizeJob): Promise<JobOut
     .set({ status: "processing", attempts: sql`${images.attempts} + 1`, updatedAt: Date.now() })
     .where(eq(images.id, job.id));
 
-  const original = await env.BUCKET.get(row.originalKey);
-  if (!original) throw new PermanentFailure("the original is missing from storage");
-  const bytes = new Uint8Array(await original.arrayBuffer());
+  const bytes = await readOriginal(env.BUCKET, row.originalKey);
+  if (!bytes) throw new PermanentFailure("the original is missing from storage");
 
   let info;
   try {

@@ -53,7 +53,8 @@ export async function publish(deps: PublishDeps, bytes: Uint8Array, info: ImageI
     await deps.bucket.put(key, bytes, {
       httpMetadata: { contentType: info.mime },
       sha256,
-      customMetadata: { id },
+      // The resize Worker reads only this much: a motion photo's video never enters its memory.
+      customMetadata: { id, imageBytes: String(info.imageBytes) },
     });
     undo.unshift(() => deps.bucket.delete(key));
     await drizzle(deps.db).insert(images).values(row);
