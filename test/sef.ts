@@ -1,4 +1,5 @@
 /** Builders for Samsung SEF trailers (core/sniff/sef.ts), shared by the unit and e2e tests. */
+import { cat } from "./unit/sniff-helpers";
 
 export interface SefBlockSpec {
   type: number;
@@ -15,15 +16,7 @@ export interface SefLies {
   count?: (real: number) => number;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (parts: Uint8Array[]): Uint8Array => cat(...parts);
 
 function le32(...values: number[]): Uint8Array {
   const out = new Uint8Array(4 * values.length);

@@ -8,6 +8,16 @@ export const CORPUS = CORPUS_DIR;
 export const hasCorpus = existsSync(`${CORPUS}manifest.json`);
 export const read = (p: string): Uint8Array => new Uint8Array(readFileSync(`${CORPUS}${p}`));
 
+/** Limits for the validator's tests: generous sizes, the default metadata budget. */
+export const SNIFF_LIMITS: Limits = {
+  maxPixels: 40_000_000,
+  maxSide: 16_384,
+  maxFrames: 500,
+  maxTotalPixels: 100_000_000,
+  maxAspect: 50,
+  maxMetadataBytes: 1024 * 1024,
+};
+
 /** Byte builders for hand-made files. */
 export const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
 export const cat = (...parts: ArrayLike<number>[]): Uint8Array => {

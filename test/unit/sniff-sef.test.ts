@@ -1,18 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { cat, codeOf, enc, hasCorpus, inspectWith, read, u32be } from "./sniff-helpers";
+import { cat, codeOf, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u32be } from "./sniff-helpers";
 import { inspectImage, type Limits } from "../../core/sniff";
 import { findActiveContent } from "../../core/sniff/polyglot";
 import { endsWithSef, readSef } from "../../core/sniff/sef";
 import { latin1, motionPhotoBlocks, mp4, noise, sefBlock, sefTrailer, type SefBlockSpec } from "../sef";
 
-const LIMITS: Limits = {
-  maxPixels: 40_000_000,
-  maxSide: 16_384,
-  maxFrames: 500,
-  maxTotalPixels: 100_000_000,
-  maxAspect: 50,
-  maxMetadataBytes: 512 * 1024,
-};
+// A 512 KiB metadata budget, so the opaque-block cases stay small.
+const LIMITS: Limits = { ...SNIFF_LIMITS, maxMetadataBytes: 512 * 1024 };
 const inspect = inspectWith(LIMITS);
 
 /** A stored-only ZIP with one file: what a JAR/ZIP polyglot carries. */

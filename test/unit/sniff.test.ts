@@ -2,20 +2,13 @@ import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { ManifestEntry } from "../corpus";
-import { cat, codeOf, CORPUS, enc, hasCorpus, inspectWith, read, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
+import { cat, codeOf, CORPUS, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { AppError } from "../../core/errors";
 import { displaySize, inspectImage, type Limits, MIME, sniffFormat } from "../../core/sniff";
 import { crc32 } from "../../core/sniff/png";
 
 
-const LIMITS: Limits = {
-  maxPixels: 40_000_000,
-  maxSide: 16_384,
-  maxFrames: 500,
-  maxTotalPixels: 100_000_000,
-  maxAspect: 50,
-  maxMetadataBytes: 1024 * 1024,
-};
+const LIMITS = SNIFF_LIMITS;
 /** No limit at all: for checking that a file is refused for its structure, not its size. */
 const HUGE: Limits = { maxPixels: 1e15, maxSide: 1e9, maxFrames: 1e9, maxTotalPixels: 1e18, maxAspect: 1e9, maxMetadataBytes: 1e12 };
 
