@@ -48,16 +48,16 @@
  * Memory: RenderStats.peakIsolateBytes, as memory.ts counts it.
  */
 import { encodeWebp } from "./codecs/jsquash";
-import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
+import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { photonEncodePng } from "./codecs/photon";
-import { decodeAvifSource } from "./decode";
+import { decodeAvifResized } from "./avif";
 import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
 import { decodeJpegResized } from "./jpeg";
 import { CONTENT_TYPES } from "../../../core/variants";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
-import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
+import { applyOrientation, normalizeOrientation, swapsAxes } from "./pixels";
 
 export { PipelineError } from "./errors";
 
@@ -137,12 +137,7 @@ async function firstImage(
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h, hold);
   if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
-  const decoded = await decodeAvifSource(bytes, src.width, src.height);
-  ledger.hold("decoded", decoded.data.length);
-  const transparent = hasTransparency(decoded);
-  const image = resizeFromJs(engine, decoded, w, h, transparent);
-  ledger.hold("decoded", 0);
-  return { image, transparent };
+  return decodeAvifResized(engine, bytes, src.width, src.height, w, h);
 }
 
 /**

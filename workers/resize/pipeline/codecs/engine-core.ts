@@ -4,7 +4,7 @@ import type { WasmInstance } from "./slot";
 /**
  * The project's own WebAssembly module (wasm/engine, built by scripts/build-wasm/engine.sh):
  * libjpeg-turbo for streaming, DCT-scaled JPEG decoding and baseline JPEG encoding, plus a
- * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data and libwebp's decoder. One instance per job (a
+ * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data, libwebp's decoder and dav1d (AVIF). One instance per job (a
  * fresh, small linear memory that is dropped with the job); instantiating from the compiled module
  * takes well under a millisecond. This file has no `.wasm` import (engine.ts has), so Node tests
  * can instantiate the module themselves.
@@ -39,6 +39,12 @@ interface EngineExports {
   wd_size(data: number, size: number): number;
   wd_decode(data: number, size: number, width: number, height: number): number;
   wd_free(): void;
+  ad_open(maxPixels: number, cols: number): void;
+  ad_decode(col: number, isAlpha: number, data: number, size: number): void;
+  ad_info(col: number, isAlpha: number, what: number): number;
+  ad_emit(rs: number, cols: number, tileW: number, canvasW: number, rows: number, matrix: number, fullRange: number, withAlpha: number): number;
+  ad_release(cols: number): void;
+  ad_close(): void;
 }
 
 /** libjpeg stopped with an error (corrupt, unsupported), with its message. */

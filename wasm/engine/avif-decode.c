@@ -1,0 +1,209 @@
+/*
+ * AVIF pixels with dav1d (Debian's source package, built into the engine): the JS side parses the
+ * container (workers/resize/pipeline/avif.ts) and hands over each AV1 image's OBUs; dav1d decodes
+ * one frame at a time (single-threaded, no frame delay) into its own YUV picture, ≈1.5 B/pixel at
+ * 8-bit 4:2:0. Each row is then converted to RGBA8 and pushed straight into the resampler, so no
+ * RGBA copy of the image ever exists. A grid is decoded one row of tiles at a time: only that
+ * row's pictures (colour, and alpha when present) are alive together.
+ * YUV -> RGB follows libavif: matrix coefficients and range from the container's nclx (else the
+ * AV1 sequence header), BT.601 when unspecified, identity as GBR, bilinear chroma upsampling
+ * (3/4 nearest + 1/4 next sample, per axis), values >8 bits taken at full precision.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "dav1d/dav1d.h"
+#include "engine.h"
+
+static Dav1dContext *ctx;
+static Dav1dPicture *colour, *alpha; /* one per grid column */
+static int slots;
+static float *cb_row, *cr_row;
+
+static void no_free(const uint8_t *buf, void *cookie) { (void)buf; (void)cookie; }
+
+/* Opens dav1d for frames of at most `max_pixels` (a frame coded larger is an error), `cols` slots. */
+ENGINE_EXPORT void ad_open(unsigned max_pixels, int cols) {
+  slots = cols;
+  colour = calloc((size_t)cols, sizeof(Dav1dPicture));
+  alpha = calloc((size_t)cols, sizeof(Dav1dPicture));
+  if (!colour || !alpha) js_fail("AVIF: out of memory");
+  Dav1dSettings s;
+  dav1d_default_settings(&s);
+  s.n_threads = 1;
+  s.max_frame_delay = 1;
+  s.all_layers = 0;
+  s.frame_size_limit = max_pixels;
+  if (dav1d_open(&ctx, &s) < 0) js_fail("AVIF: the AV1 decoder could not start (out of memory)");
+}
+
+/* Decodes one AV1 image (its OBUs at data..data+size, owned by the caller) into slot `col`. */
+ENGINE_EXPORT void ad_decode(int col, int is_alpha, const uint8_t *data, size_t size) {
+  if (col < 0 || col >= slots) js_fail("AVIF: grid column out of range");
+  Dav1dPicture *pic = is_alpha ? &alpha[col] : &colour[col];
+  dav1d_picture_unref(pic);
+  Dav1dData d;
+  if (dav1d_data_wrap(&d, data, size, no_free, NULL) < 0) js_fail("AVIF: empty AV1 image");
+  int got = DAV1D_ERR(EAGAIN);
+  while (d.sz > 0) {
+    int res = dav1d_send_data(ctx, &d);
+    if (res < 0 && res != DAV1D_ERR(EAGAIN)) break;
+    got = dav1d_get_picture(ctx, pic);
+    if (got == 0 || got != DAV1D_ERR(EAGAIN)) break;
+  }
+  if (got == DAV1D_ERR(EAGAIN)) got = dav1d_get_picture(ctx, pic); /* drain */
+  dav1d_data_unref(&d);
+  if (got < 0) js_fail("AVIF: the AV1 data could not be decoded (corrupt or unsupported)");
+}
+
+/* What a decoded picture is: 0 width, 1 height, 2 bit depth, 3 layout (0 400, 1 420, 2 422, 3 444),
+ * 4 matrix coefficients, 5 full range (sequence header). */
+ENGINE_EXPORT int ad_info(int col, int is_alpha, int what) {
+  const Dav1dPicture *pic = is_alpha ? &alpha[col] : &colour[col];
+  switch (what) {
+    case 0: return pic->p.w;
+    case 1: return pic->p.h;
+    case 2: return pic->p.bpc;
+    case 3: return (int)pic->p.layout;
+    case 4: return (int)pic->seq_hdr->mtrx;
+    default: return pic->seq_hdr->color_range;
+  }
+}
+
+typedef struct {
+  float y_off, y_scale, c_off, c_scale; /* normalised value = (code - off) * scale */
+  float cr_r, cb_g, cr_g, cb_b; /* R = Y + cr_r Cr, G = Y - cb_g Cb - cr_g Cr, B = Y + cb_b Cb */
+  int identity;
+} yuv_matrix;
+
+/* kr/kb of the matrix coefficients libavif knows; BT.601 for unspecified and the rest. */
+static void coefficients(int mc, float *kr, float *kb) {
+  switch (mc) {
+    case 1: *kr = 0.2126f; *kb = 0.0722f; return; /* BT.709 */
+    case 4: *kr = 0.30f; *kb = 0.11f; return; /* FCC */
+    case 7: *kr = 0.212f; *kb = 0.087f; return; /* SMPTE 240M */
+    case 9: case 10: *kr = 0.2627f; *kb = 0.0593f; return; /* BT.2020 */
+    default: *kr = 0.299f; *kb = 0.114f; return; /* BT.601 */
+  }
+}
+
+static yuv_matrix make_matrix(int mc, int full, int bpc) {
+  yuv_matrix m;
+  float max = (float)((1 << bpc) - 1), k = (float)(1 << (bpc - 8));
+  m.y_off = full ? 0 : 16 * k;
+  m.y_scale = full ? 1 / max : 1 / (219 * k);
+  m.identity = mc == 0;
+  /* libavif reads identity-coded U/V like Y. */
+  m.c_off = m.identity ? m.y_off : (float)(1 << (bpc - 1));
+  m.c_scale = m.identity ? m.y_scale : full ? 1 / max : 1 / (224 * k);
+  float kr, kb;
+  coefficients(mc, &kr, &kb);
+  float kg = 1 - kr - kb;
+  m.cr_r = 2 * (1 - kr);
+  m.cb_b = 2 * (1 - kb);
+  m.cb_g = 2 * kb * (1 - kb) / kg;
+  m.cr_g = 2 * kr * (1 - kr) / kg;
+  return m;
+}
+
+static inline float sample(const void *plane, ptrdiff_t stride, int hbd, int x, int y) {
+  return hbd ? (float)((const uint16_t *)((const uint8_t *)plane + y * stride))[x] : (float)((const uint8_t *)plane + y * stride)[x];
+}
+
+static inline uint8_t to8(float v) {
+  v = v * 255.0f + 0.5f;
+  return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
+}
+
+/* One chroma plane's row for luma row y, upsampled to `w` values in `out` (normalised, centred). */
+static void chroma_row(const Dav1dPicture *p, int plane, int y, int w, const yuv_matrix *m, float *out) {
+  int sx = p->p.layout == DAV1D_PIXEL_LAYOUT_I444 ? 0 : 1, sy = p->p.layout == DAV1D_PIXEL_LAYOUT_I420 ? 1 : 0;
+  int cw = (p->p.w + sx) >> sx, ch = (p->p.h + sy) >> sy, hbd = p->p.bpc > 8;
+  int cy = y >> sy, ny = cy;
+  if (sy) ny = (y & 1) ? (cy + 1 < ch ? cy + 1 : cy) : (cy > 0 ? cy - 1 : cy);
+  for (int x = 0; x < w; x++) {
+    int cx = x >> sx, nx = cx;
+    if (sx) nx = (x & 1) ? (cx + 1 < cw ? cx + 1 : cx) : (cx > 0 ? cx - 1 : cx);
+    float a = sample(p->data[plane], p->stride[1], hbd, cx, cy), b = sample(p->data[plane], p->stride[1], hbd, nx, cy);
+    float c = sample(p->data[plane], p->stride[1], hbd, cx, ny), d = sample(p->data[plane], p->stride[1], hbd, nx, ny);
+    float v = sx || sy ? (9 * a + 3 * b + 3 * c + d) / 16 : a;
+    out[x] = (v - m->c_off) * m->c_scale;
+  }
+}
+
+/* Converts row y of the picture in slot col (and its alpha) to RGBA8 at `out`, `w` pixels. */
+static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_matrix *am, uint8_t *out) {
+  const Dav1dPicture *p = &colour[col];
+  int hbd = p->p.bpc > 8, mono = p->p.layout == DAV1D_PIXEL_LAYOUT_I400;
+  if (!mono) {
+    chroma_row(p, 1, y, w, m, cb_row);
+    chroma_row(p, 2, y, w, m, cr_row);
+  }
+  for (int x = 0; x < w; x++, out += 4) {
+    float yy = (sample(p->data[0], p->stride[0], hbd, x, y) - m->y_off) * m->y_scale;
+    if (mono) {
+      out[0] = out[1] = out[2] = to8(yy);
+    } else if (m->identity) {
+      out[0] = to8(cr_row[x]);
+      out[1] = to8(yy);
+      out[2] = to8(cb_row[x]);
+    } else {
+      out[0] = to8(yy + m->cr_r * cr_row[x]);
+      out[1] = to8(yy - m->cb_g * cb_row[x] - m->cr_g * cr_row[x]);
+      out[2] = to8(yy + m->cb_b * cb_row[x]);
+    }
+    out[3] = 255;
+  }
+  const Dav1dPicture *a = &alpha[col];
+  if (!am || !a->data[0]) return;
+  out -= 4 * w;
+  int ahbd = a->p.bpc > 8;
+  for (int x = 0; x < w; x++) out[4 * x + 3] = to8((sample(a->data[0], a->stride[0], ahbd, x, y) - am->y_off) * am->y_scale);
+}
+
+/*
+ * Pushes `rows` canvas rows of the current row of tiles (slots 0..cols-1, each tile_w wide, the last
+ * one cut at canvas_w) into the resampler. mc / full: the container's nclx, or -1 for the AV1
+ * sequence header's. Returns 1 if any alpha value is below 255.
+ */
+ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int rows, int mc, int full, int with_alpha) {
+  const Dav1dPicture *p = &colour[0];
+  yuv_matrix m = make_matrix(mc >= 0 ? mc : (int)p->seq_hdr->mtrx, full >= 0 ? full : p->seq_hdr->color_range, p->p.bpc);
+  yuv_matrix am;
+  if (with_alpha) am = make_matrix(1, alpha[0].seq_hdr->color_range, alpha[0].p.bpc);
+  if (!cb_row) {
+    cb_row = malloc(sizeof(float) * (size_t)tile_w);
+    cr_row = malloc(sizeof(float) * (size_t)tile_w);
+    if (!cb_row || !cr_row) js_fail("AVIF: out of memory");
+  }
+  int transparent = 0;
+  for (int y = 0; y < rows; y++) {
+    uint8_t *stage = rs_stage(rs);
+    for (int c = 0; c < cols; c++) {
+      int x0 = c * tile_w, w = canvas_w - x0 < tile_w ? canvas_w - x0 : tile_w;
+      convert_row(c, y, w, &m, with_alpha ? &am : NULL, stage + 4 * x0);
+    }
+    if (with_alpha) for (int x = 0; x < canvas_w && !transparent; x++) transparent = stage[4 * x + 3] != 255;
+    rs_push(rs, stage);
+  }
+  return transparent;
+}
+
+/* Drops the pictures of slots 0..cols-1 (after a row of tiles has been emitted). */
+ENGINE_EXPORT void ad_release(int cols) {
+  for (int c = 0; c < cols && c < slots; c++) {
+    dav1d_picture_unref(&colour[c]);
+    dav1d_picture_unref(&alpha[c]);
+  }
+}
+
+ENGINE_EXPORT void ad_close(void) {
+  ad_release(slots);
+  dav1d_close(&ctx);
+  free(colour);
+  free(alpha);
+  free(cb_row);
+  free(cr_row);
+  colour = alpha = NULL;
+  cb_row = cr_row = NULL;
+  slots = 0;
+}
