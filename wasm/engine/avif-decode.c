@@ -75,18 +75,45 @@ typedef struct {
   int identity;
 } yuv_matrix;
 
+/* Chromaticities (red, green, blue, white x/y) of the colour primaries libavif knows, by code. */
+static const float PRIMARIES[][9] = {
+  {1, 0.64f, 0.33f, 0.30f, 0.60f, 0.15f, 0.06f, 0.3127f, 0.3290f},
+  {4, 0.67f, 0.33f, 0.21f, 0.71f, 0.14f, 0.08f, 0.310f, 0.316f},
+  {5, 0.64f, 0.33f, 0.29f, 0.60f, 0.15f, 0.06f, 0.3127f, 0.3290f},
+  {6, 0.630f, 0.340f, 0.310f, 0.595f, 0.155f, 0.070f, 0.3127f, 0.3290f},
+  {7, 0.630f, 0.340f, 0.310f, 0.595f, 0.155f, 0.070f, 0.3127f, 0.3290f},
+  {8, 0.681f, 0.319f, 0.243f, 0.692f, 0.145f, 0.049f, 0.310f, 0.316f},
+  {9, 0.708f, 0.292f, 0.170f, 0.797f, 0.131f, 0.046f, 0.3127f, 0.3290f},
+  {10, 1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0.3333f, 0.3333f},
+  {11, 0.680f, 0.320f, 0.265f, 0.690f, 0.150f, 0.060f, 0.314f, 0.351f},
+  {12, 0.680f, 0.320f, 0.265f, 0.690f, 0.150f, 0.060f, 0.3127f, 0.3290f},
+  {22, 0.630f, 0.340f, 0.295f, 0.605f, 0.155f, 0.077f, 0.3127f, 0.3290f},
+};
+
+/* Chroma-derived (MC 12): kr/kb from the primaries, as libavif computes them (BT.709's if unknown). */
+static void derived_coefficients(int primaries, float *kr, float *kb) {
+  const float *p = PRIMARIES[0];
+  for (size_t i = 0; i < sizeof PRIMARIES / sizeof PRIMARIES[0]; i++) if ((int)PRIMARIES[i][0] == primaries) p = PRIMARIES[i];
+  float rX = p[1], rY = p[2], gX = p[3], gY = p[4], bX = p[5], bY = p[6], wX = p[7], wY = p[8];
+  float rZ = 1 - (rX + rY), gZ = 1 - (gX + gY), bZ = 1 - (bX + bY), wZ = 1 - (wX + wY);
+  float d = wY * (rX * (gY * bZ - bY * gZ) + gX * (bY * rZ - rY * bZ) + bX * (rY * gZ - gY * rZ));
+  *kr = (rY * (wX * (gY * bZ - bY * gZ) + wY * (bX * gZ - gX * bZ) + wZ * (gX * bY - bX * gY))) / d;
+  *kb = (bY * (wX * (rY * gZ - gY * rZ) + wY * (gX * rZ - rX * gZ) + wZ * (rX * gY - gX * rY))) / d;
+}
+
 /* kr/kb of the matrix coefficients libavif knows; BT.601 for unspecified and the rest. */
-static void coefficients(int mc, float *kr, float *kb) {
+static void coefficients(int mc, int primaries, float *kr, float *kb) {
   switch (mc) {
     case 1: *kr = 0.2126f; *kb = 0.0722f; return; /* BT.709 */
     case 4: *kr = 0.30f; *kb = 0.11f; return; /* FCC */
     case 7: *kr = 0.212f; *kb = 0.087f; return; /* SMPTE 240M */
     case 9: case 10: *kr = 0.2627f; *kb = 0.0593f; return; /* BT.2020 */
+    case 12: derived_coefficients(primaries, kr, kb); return;
     default: *kr = 0.299f; *kb = 0.114f; return; /* BT.601 */
   }
 }
 
-static yuv_matrix make_matrix(int mc, int full, int bpc) {
+static yuv_matrix make_matrix(int mc, int primaries, int full, int bpc) {
   yuv_matrix m;
   float max = (float)((1 << bpc) - 1), k = (float)(1 << (bpc - 8));
   m.y_off = full ? 0 : 16 * k;
@@ -96,7 +123,7 @@ static yuv_matrix make_matrix(int mc, int full, int bpc) {
   m.c_off = m.identity ? m.y_off : (float)(1 << (bpc - 1));
   m.c_scale = m.identity ? m.y_scale : full ? 1 / max : 1 / (224 * k);
   float kr, kb;
-  coefficients(mc, &kr, &kb);
+  coefficients(mc, primaries, &kr, &kb);
   float kg = 1 - kr - kb;
   m.cr_r = 2 * (1 - kr);
   m.cb_b = 2 * (1 - kb);
@@ -162,14 +189,16 @@ static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_ma
 
 /*
  * Pushes `rows` canvas rows of the current row of tiles (slots 0..cols-1, each tile_w wide, the last
- * one cut at canvas_w) into the resampler. mc / full: the container's nclx, or -1 for the AV1
- * sequence header's. Returns 1 if any alpha value is below 255.
+ * one cut at canvas_w) into the resampler. mc / primaries / full: the container's nclx, or -1 for
+ * the AV1 sequence header's. Returns 1 if any alpha value is below 255.
  */
-ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int rows, int mc, int full, int with_alpha) {
+ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int rows, int mc, int primaries, int full, int with_alpha) {
+  if (cols > slots) js_fail("AVIF: grid column out of range");
   const Dav1dPicture *p = &colour[0];
-  yuv_matrix m = make_matrix(mc >= 0 ? mc : (int)p->seq_hdr->mtrx, full >= 0 ? full : p->seq_hdr->color_range, p->p.bpc);
+  const Dav1dSequenceHeader *seq = p->seq_hdr;
+  yuv_matrix m = make_matrix(mc >= 0 ? mc : (int)seq->mtrx, primaries >= 0 ? primaries : (int)seq->pri, full >= 0 ? full : seq->color_range, p->p.bpc);
   yuv_matrix am;
-  if (with_alpha) am = make_matrix(1, alpha[0].seq_hdr->color_range, alpha[0].p.bpc);
+  if (with_alpha) am = make_matrix(1, 1, alpha[0].seq_hdr->color_range, alpha[0].p.bpc);
   if (!cb_row) {
     cb_row = malloc(sizeof(float) * (size_t)tile_w);
     cr_row = malloc(sizeof(float) * (size_t)tile_w);

@@ -20,8 +20,9 @@ export interface AvifPlan {
   height: number;
   colour: AvifLayer;
   alpha?: AvifLayer;
-  /** nclx matrix coefficients and full-range flag, or -1: take the AV1 sequence header's. */
+  /** nclx matrix coefficients, colour primaries and full-range flag, or -1: take the AV1 sequence header's. */
   matrix: number;
+  primaries: number;
   fullRange: number;
 }
 
@@ -96,9 +97,10 @@ export function avifPlan(bytes: Uint8Array): AvifPlan {
 
   const firstTile = primary.type === "grid" ? items.get(refs.find((r) => r.type === "dimg" && r.from === primaryId)?.to[0] ?? -1) : undefined;
   const nclx = [primary, firstTile].flatMap((item) => (item ? item.props.filter((p) => isNclx(bytes, p)) : []))[0];
+  const primaries = nclx ? (bytes[nclx.data + 4]! << 8) | bytes[nclx.data + 5]! : -1;
   const matrix = nclx ? (bytes[nclx.data + 8]! << 8) | bytes[nclx.data + 9]! : -1;
   const fullRange = nclx ? bytes[nclx.data + 10]! >> 7 : -1;
-  return { width, height, colour, alpha, matrix, fullRange };
+  return { width, height, colour, alpha, matrix, primaries, fullRange };
 }
 
 function isNclx(bytes: Uint8Array, p: Box): boolean {

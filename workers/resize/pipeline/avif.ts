@@ -64,7 +64,7 @@ export function decodeAvifResized(
         if (alpha) decode(alpha, r * colour.cols + c, c, 1);
       }
       const rows = Math.min(colour.tileHeight, height - r * colour.tileHeight);
-      if (ex.ad_emit(rs, colour.cols, colour.tileWidth, width, rows, plan.matrix, plan.fullRange, alpha ? 1 : 0)) transparent = true;
+      if (ex.ad_emit(rs, colour.cols, colour.tileWidth, width, rows, plan.matrix, plan.primaries, plan.fullRange, alpha ? 1 : 0)) transparent = true;
       ex.ad_release(colour.cols);
     }
     ex.ad_close();

@@ -42,7 +42,7 @@ interface EngineExports {
   ad_open(maxPixels: number, cols: number): void;
   ad_decode(col: number, isAlpha: number, data: number, size: number): void;
   ad_info(col: number, isAlpha: number, what: number): number;
-  ad_emit(rs: number, cols: number, tileW: number, canvasW: number, rows: number, matrix: number, fullRange: number, withAlpha: number): number;
+  ad_emit(rs: number, cols: number, tileW: number, canvasW: number, rows: number, matrix: number, primaries: number, fullRange: number, withAlpha: number): number;
   ad_release(cols: number): void;
   ad_close(): void;
 }
