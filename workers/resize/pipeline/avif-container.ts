@@ -1,8 +1,6 @@
 import { fullBox, readBoxes, cString, type Box } from "../../../core/sniff/bmff";
-import { prop, readHeifMeta, type HeifMeta, type Item } from "../../../core/sniff/heif";
+import { ALPHA_URNS, prop, readHeifMeta, type HeifMeta, type Item } from "../../../core/sniff/heif";
 import { PipelineError } from "./errors";
-
-const ALPHA_URNS = new Set(["urn:mpeg:mpegB:cicp:systems:auxiliary:alpha", "urn:mpeg:hevc:2015:auxid:1"]);
 
 /** One AV1-coded picture as a grid of tiles (1 x 1 for a plain image), in row-major order. */
 export interface AvifLayer {

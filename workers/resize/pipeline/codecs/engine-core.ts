@@ -143,19 +143,6 @@ export function jpegDecodeTo(inst: EngineInstance, denom: number, width: number,
   return { rs, width, height };
 }
 
-/** Resamples an RGBA8 image held in JS into the engine, one row at a time. */
-export function resizeFromJs(inst: EngineInstance, img: Rgba, width: number, height: number, premultiply: boolean): EngineImage {
-  const ex = inst.exports;
-  const rs = ex.rs_new(img.width, img.height, width, height, premultiply ? 1 : 0);
-  const stage = ex.rs_stage(rs);
-  const rowBytes = img.width * 4;
-  for (let y = 0; y < img.height; y++) {
-    new Uint8Array(inst.memory.buffer, stage, rowBytes).set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes));
-    ex.rs_push(rs, stage);
-  }
-  return { rs, width, height };
-}
-
 /** Resamples an engine image to a smaller one; the source stays until freed. */
 export function resizeInEngine(inst: EngineInstance, img: EngineImage, width: number, height: number, premultiply: boolean): EngineImage {
   const src = inst.exports.rs_output(img.rs);
