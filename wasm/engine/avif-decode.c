@@ -3,7 +3,7 @@
  * container (workers/resize/pipeline/avif.ts) and hands over each AV1 image's OBUs; dav1d decodes
  * one frame at a time (single-threaded, no frame delay) into its own YUV picture, ≈1.5 B/pixel at
  * 8-bit 4:2:0. Each row is then converted to RGBA8 and pushed straight into the resampler, so no
- * RGBA copy of the image ever exists. A grid is decoded one row of tiles at a time: only that
+ * RGBA copy of the image ever exists (film grain is not synthesised: see ad_open). A grid is decoded one row of tiles at a time: only that
  * row's pictures (colour, and alpha when present) are alive together.
  * YUV -> RGB follows libavif: matrix coefficients and range from the container's nclx (else the
  * AV1 sequence header), BT.601 when unspecified, identity as GBR, bilinear chroma upsampling
@@ -33,12 +33,14 @@ ENGINE_EXPORT void ad_open(unsigned max_pixels, int cols) {
   s.max_frame_delay = 1;
   s.all_layers = 0;
   s.frame_size_limit = max_pixels;
+  /* Film grain would need a second frame; at variant sizes (≤ 1024 px wide) the resize averages
+   * grain away, so the denoised frame is drawn as it is. */
+  s.apply_grain = 0;
   if (dav1d_open(&ctx, &s) < 0) js_fail("AVIF: the AV1 decoder could not start (out of memory)");
 }
 
 /* Decodes one AV1 image (its OBUs at data..data+size, owned by the caller) into slot `col`. */
 ENGINE_EXPORT void ad_decode(int col, int is_alpha, const uint8_t *data, size_t size) {
-  if (col < 0 || col >= slots) js_fail("AVIF: grid column out of range");
   Dav1dPicture *pic = is_alpha ? &alpha[col] : &colour[col];
   dav1d_picture_unref(pic);
   Dav1dData d;
@@ -193,7 +195,6 @@ static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_ma
  * the AV1 sequence header's. Returns 1 if any alpha value is below 255.
  */
 ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int rows, int mc, int primaries, int full, int with_alpha) {
-  if (cols > slots) js_fail("AVIF: grid column out of range");
   const Dav1dPicture *p = &colour[0];
   const Dav1dSequenceHeader *seq = p->seq_hdr;
   yuv_matrix m = make_matrix(mc >= 0 ? mc : (int)seq->mtrx, primaries >= 0 ? primaries : (int)seq->pri, full >= 0 ? full : seq->color_range, p->p.bpc);

@@ -1,5 +1,5 @@
 import { fullBox, readBoxes, cString, type Box } from "../../../core/sniff/bmff";
-import { ALPHA_URNS, prop, readHeifMeta, type HeifMeta, type Item } from "../../../core/sniff/heif";
+import { ALPHA_URNS, prop, readHeifMeta, type Item } from "../../../core/sniff/heif";
 import { PipelineError } from "./errors";
 
 /** One AV1-coded picture as a grid of tiles (1 x 1 for a plain image), in row-major order. */
@@ -36,23 +36,26 @@ function failure(message: string): never {
  * pipeline applies after resizing.
  */
 export function avifPlan(bytes: Uint8Array): AvifPlan {
-  let heif: HeifMeta;
   try {
-    const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta");
-    if (!meta) failure("no meta box");
-    heif = readHeifMeta(bytes, meta);
+    return plan(bytes);
   } catch (err) {
+    // The validator's parsers (core/sniff) throw AppError: here the input is undecodable.
     if (err instanceof PipelineError) throw err;
     throw new PipelineError(`AVIF: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+function plan(bytes: Uint8Array): AvifPlan {
+  const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta") ?? failure("no meta box");
+  const heif = readHeifMeta(bytes, meta);
   const { items, refs, primaryId } = heif;
   const primary = items.get(primaryId) ?? failure("no primary item");
 
   const itemBytes = (id: number): Uint8Array => {
-    const loc = heif.locations.get(id) ?? failure("item has no data");
-    heif.locate(id); // bounds-checked
-    const base = loc.method === 1 ? heif.locate(id).start - (loc.extents[0]?.offset ?? 0) : 0;
-    const parts = loc.extents.map((e) => bytes.subarray(base + e.offset, e.length ? base + e.offset + e.length : undefined));
+    const { start, length } = heif.locate(id); // bounds-checked
+    const loc = heif.locations.get(id)!;
+    const base = start - loc.extents[0]!.offset; // the file, or the idat box's data
+    const parts = loc.extents.map((e) => bytes.subarray(base + e.offset, base + e.offset + (e.length || length)));
     if (parts.length === 1) return parts[0]!;
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;

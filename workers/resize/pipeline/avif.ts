@@ -1,5 +1,5 @@
 import { EngineFailure, type EngineImage, type EngineInstance } from "./codecs/engine-core";
-import { avifPlan, type AvifLayer } from "./avif-container";
+import { avifPlan, type AvifLayer, type AvifPlan } from "./avif-container";
 import { PipelineError } from "./errors";
 
 /** The layer covers the canvas the way libavif requires: only the last row/column overhangs. */
@@ -7,6 +7,17 @@ function checkLayer(layer: AvifLayer, width: number, height: number, what: strin
   const { rows, cols, tileWidth: tw, tileHeight: th } = layer;
   if (tw < 1 || th < 1 || tw * cols < width || th * rows < height || (cols - 1) * tw >= width || (rows - 1) * th >= height) {
     throw new PipelineError(`AVIF: the ${what} tiles do not cover the ${width}x${height} image`);
+  }
+}
+
+/** Checks that the colour (and alpha) layers can be drawn on the canvas together, a row of tiles at a time. */
+export function checkAvifLayers(plan: AvifPlan): void {
+  const { colour, alpha, width, height } = plan;
+  checkLayer(colour, width, height, "colour");
+  if (!alpha) return;
+  checkLayer(alpha, width, height, "alpha");
+  if (alpha.rows !== colour.rows || alpha.cols !== colour.cols || alpha.tileWidth !== colour.tileWidth || alpha.tileHeight !== colour.tileHeight) {
+    throw new PipelineError("AVIF: the alpha image is tiled differently from the colour image");
   }
 }
 
@@ -30,14 +41,8 @@ export function decodeAvifResized(
   if (plan.width !== width || plan.height !== height) {
     throw new PipelineError(`AVIF: the image is ${plan.width}x${plan.height}, recorded ${width}x${height}`);
   }
+  checkAvifLayers(plan);
   const { colour, alpha } = plan;
-  checkLayer(colour, width, height, "colour");
-  if (alpha) {
-    checkLayer(alpha, width, height, "alpha");
-    if (alpha.rows !== colour.rows || alpha.cols !== colour.cols || alpha.tileWidth !== colour.tileWidth || alpha.tileHeight !== colour.tileHeight) {
-      throw new PipelineError("AVIF: the alpha image is tiled differently from the colour image");
-    }
-  }
   const ex = inst.exports;
   const decode = (layer: AvifLayer, index: number, col: number, isAlpha: number): void => {
     const data = layer.tiles[index]!;
