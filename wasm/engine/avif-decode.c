@@ -17,7 +17,8 @@
 static Dav1dContext *ctx;
 static Dav1dPicture *colour, *alpha; /* one per grid column */
 static int slots;
-static float *cb_row, *cr_row;
+/* One row of tile_w floats each: luma (then alpha), Cb, Cr, and two chroma-resolution scratch rows. */
+static float *rows_mem, *y_row, *cb_row, *cr_row, *tmp_row, *near_row;
 
 static void no_free(const uint8_t *buf, void *cookie) { (void)buf; (void)cookie; }
 
@@ -134,8 +135,14 @@ static yuv_matrix make_matrix(int mc, int primaries, int full, int bpc) {
   return m;
 }
 
-static inline float sample(const void *plane, ptrdiff_t stride, int hbd, int x, int y) {
-  return hbd ? (float)((const uint16_t *)((const uint8_t *)plane + y * stride))[x] : (float)((const uint8_t *)plane + y * stride)[x];
+/* Row y of a plane, n samples, as floats normalised with (v - off) * scale. */
+static void load_row(const void *plane, ptrdiff_t stride, int hbd, int y, int n, float off, float scale, float *out) {
+  const uint8_t *row = (const uint8_t *)plane + y * stride;
+  if (hbd) {
+    for (int x = 0; x < n; x++) out[x] = ((float)((const uint16_t *)row)[x] - off) * scale;
+  } else {
+    for (int x = 0; x < n; x++) out[x] = ((float)row[x] - off) * scale;
+  }
 }
 
 static inline uint8_t to8(float v) {
@@ -143,19 +150,27 @@ static inline uint8_t to8(float v) {
   return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
 }
 
-/* One chroma plane's row for luma row y, upsampled to `w` values in `out` (normalised, centred). */
+/*
+ * One chroma plane's row for luma row y, upsampled to `w` values in `out` (normalised): 3/4 of
+ * the nearest chroma sample and 1/4 of the next one towards the luma sample, per subsampled axis
+ * (libavif's bilinear), done vertically at chroma resolution, then horizontally.
+ */
 static void chroma_row(const Dav1dPicture *p, int plane, int y, int w, const yuv_matrix *m, float *out) {
   int sx = p->p.layout == DAV1D_PIXEL_LAYOUT_I444 ? 0 : 1, sy = p->p.layout == DAV1D_PIXEL_LAYOUT_I420 ? 1 : 0;
-  int cw = (p->p.w + sx) >> sx, ch = (p->p.h + sy) >> sy, hbd = p->p.bpc > 8;
+  int cw = (w + sx) >> sx, ch = (p->p.h + sy) >> sy, hbd = p->p.bpc > 8;
   int cy = y >> sy, ny = cy;
   if (sy) ny = (y & 1) ? (cy + 1 < ch ? cy + 1 : cy) : (cy > 0 ? cy - 1 : cy);
-  for (int x = 0; x < w; x++) {
-    int cx = x >> sx, nx = cx;
-    if (sx) nx = (x & 1) ? (cx + 1 < cw ? cx + 1 : cx) : (cx > 0 ? cx - 1 : cx);
-    float a = sample(p->data[plane], p->stride[1], hbd, cx, cy), b = sample(p->data[plane], p->stride[1], hbd, nx, cy);
-    float c = sample(p->data[plane], p->stride[1], hbd, cx, ny), d = sample(p->data[plane], p->stride[1], hbd, nx, ny);
-    float v = sx || sy ? (9 * a + 3 * b + 3 * c + d) / 16 : a;
-    out[x] = (v - m->c_off) * m->c_scale;
+  float *v = sx ? tmp_row : out;
+  load_row(p->data[plane], p->stride[1], hbd, cy, cw, m->c_off, m->c_scale, v);
+  if (ny != cy) {
+    load_row(p->data[plane], p->stride[1], hbd, ny, cw, m->c_off, m->c_scale, near_row);
+    for (int x = 0; x < cw; x++) v[x] = 0.75f * v[x] + 0.25f * near_row[x];
+  }
+  if (!sx) return;
+  for (int k = 0; k < cw; k++) {
+    float left = v[k > 0 ? k - 1 : 0], right = v[k + 1 < cw ? k + 1 : k];
+    out[2 * k] = 0.75f * v[k] + 0.25f * left;
+    if (2 * k + 1 < w) out[2 * k + 1] = 0.75f * v[k] + 0.25f * right;
   }
 }
 
@@ -163,30 +178,34 @@ static void chroma_row(const Dav1dPicture *p, int plane, int y, int w, const yuv
 static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_matrix *am, uint8_t *out) {
   const Dav1dPicture *p = &colour[col];
   int hbd = p->p.bpc > 8, mono = p->p.layout == DAV1D_PIXEL_LAYOUT_I400;
-  if (!mono) {
+  load_row(p->data[0], p->stride[0], hbd, y, w, m->y_off, m->y_scale, y_row);
+  if (mono) {
+    for (int x = 0; x < w; x++) out[4 * x] = out[4 * x + 1] = out[4 * x + 2] = to8(y_row[x]);
+  } else {
     chroma_row(p, 1, y, w, m, cb_row);
     chroma_row(p, 2, y, w, m, cr_row);
-  }
-  for (int x = 0; x < w; x++, out += 4) {
-    float yy = (sample(p->data[0], p->stride[0], hbd, x, y) - m->y_off) * m->y_scale;
-    if (mono) {
-      out[0] = out[1] = out[2] = to8(yy);
-    } else if (m->identity) {
-      out[0] = to8(cr_row[x]);
-      out[1] = to8(yy);
-      out[2] = to8(cb_row[x]);
+    if (m->identity) {
+      for (int x = 0; x < w; x++) {
+        out[4 * x] = to8(cr_row[x]);
+        out[4 * x + 1] = to8(y_row[x]);
+        out[4 * x + 2] = to8(cb_row[x]);
+      }
     } else {
-      out[0] = to8(yy + m->cr_r * cr_row[x]);
-      out[1] = to8(yy - m->cb_g * cb_row[x] - m->cr_g * cr_row[x]);
-      out[2] = to8(yy + m->cb_b * cb_row[x]);
+      for (int x = 0; x < w; x++) {
+        float yy = y_row[x], cb = cb_row[x], cr = cr_row[x];
+        out[4 * x] = to8(yy + m->cr_r * cr);
+        out[4 * x + 1] = to8(yy - m->cb_g * cb - m->cr_g * cr);
+        out[4 * x + 2] = to8(yy + m->cb_b * cb);
+      }
     }
-    out[3] = 255;
   }
   const Dav1dPicture *a = &alpha[col];
-  if (!am || !a->data[0]) return;
-  out -= 4 * w;
-  int ahbd = a->p.bpc > 8;
-  for (int x = 0; x < w; x++) out[4 * x + 3] = to8((sample(a->data[0], a->stride[0], ahbd, x, y) - am->y_off) * am->y_scale);
+  if (!am || !a->data[0]) {
+    for (int x = 0; x < w; x++) out[4 * x + 3] = 255;
+    return;
+  }
+  load_row(a->data[0], a->stride[0], a->p.bpc > 8, y, w, am->y_off, am->y_scale, y_row);
+  for (int x = 0; x < w; x++) out[4 * x + 3] = to8(y_row[x]);
 }
 
 /*
@@ -200,10 +219,14 @@ ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int
   yuv_matrix m = make_matrix(mc >= 0 ? mc : (int)seq->mtrx, primaries >= 0 ? primaries : (int)seq->pri, full >= 0 ? full : seq->color_range, p->p.bpc);
   yuv_matrix am;
   if (with_alpha) am = make_matrix(1, 1, alpha[0].seq_hdr->color_range, alpha[0].p.bpc);
-  if (!cb_row) {
-    cb_row = malloc(sizeof(float) * (size_t)tile_w);
-    cr_row = malloc(sizeof(float) * (size_t)tile_w);
-    if (!cb_row || !cr_row) js_fail("AVIF: out of memory");
+  if (!rows_mem) {
+    rows_mem = malloc(sizeof(float) * 5 * (size_t)tile_w);
+    if (!rows_mem) js_fail("AVIF: out of memory");
+    y_row = rows_mem;
+    cb_row = y_row + tile_w;
+    cr_row = cb_row + tile_w;
+    tmp_row = cr_row + tile_w;
+    near_row = tmp_row + tile_w;
   }
   int transparent = 0;
   for (int y = 0; y < rows; y++) {
@@ -231,9 +254,8 @@ ENGINE_EXPORT void ad_close(void) {
   dav1d_close(&ctx);
   free(colour);
   free(alpha);
-  free(cb_row);
-  free(cr_row);
+  free(rows_mem);
   colour = alpha = NULL;
-  cb_row = cr_row = NULL;
+  rows_mem = NULL;
   slots = 0;
 }
