@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <wasm_simd128.h>
 #include "dav1d/dav1d.h"
 #include "engine.h"
 
@@ -174,6 +175,30 @@ static void chroma_row(const Dav1dPicture *p, int plane, int y, int w, const yuv
   }
 }
 
+/* to8 on four values at once. */
+static inline v128_t to8x4(v128_t v) {
+  v = wasm_f32x4_add(wasm_f32x4_mul(v, wasm_f32x4_splat(255.0f)), wasm_f32x4_splat(0.5f));
+  v = wasm_f32x4_min(wasm_f32x4_max(v, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(255.0f));
+  return wasm_i32x4_trunc_sat_f32x4(v);
+}
+
+/* The matrix step for whole groups of four pixels (alpha 255); returns how many were done. */
+static int simd_rgb(const yuv_matrix *m, int w, uint8_t *out) {
+  v128_t crr = wasm_f32x4_splat(m->cr_r), cbg = wasm_f32x4_splat(m->cb_g), crg = wasm_f32x4_splat(m->cr_g), cbb = wasm_f32x4_splat(m->cb_b);
+  v128_t opaque = wasm_i32x4_splat(255);
+  int x = 0;
+  for (; x + 4 <= w; x += 4) {
+    v128_t yy = wasm_v128_load(y_row + x), cb = wasm_v128_load(cb_row + x), cr = wasm_v128_load(cr_row + x);
+    v128_t r = to8x4(wasm_f32x4_add(yy, wasm_f32x4_mul(crr, cr)));
+    v128_t g = to8x4(wasm_f32x4_sub(wasm_f32x4_sub(yy, wasm_f32x4_mul(cbg, cb)), wasm_f32x4_mul(crg, cr)));
+    v128_t b = to8x4(wasm_f32x4_add(yy, wasm_f32x4_mul(cbb, cb)));
+    /* r0..r3 g0..g3 b0..b3 a0..a3, then interleaved to r0 g0 b0 a0 r1 ... */
+    v128_t planar = wasm_u8x16_narrow_i16x8(wasm_u16x8_narrow_i32x4(r, g), wasm_u16x8_narrow_i32x4(b, opaque));
+    wasm_v128_store(out + 4 * x, wasm_i8x16_shuffle(planar, planar, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+  }
+  return x;
+}
+
 /* Converts row y of the picture in slot col (and its alpha) to RGBA8 at `out`, `w` pixels. */
 static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_matrix *am, uint8_t *out) {
   const Dav1dPicture *p = &colour[col];
@@ -191,7 +216,8 @@ static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_ma
         out[4 * x + 2] = to8(cb_row[x]);
       }
     } else {
-      for (int x = 0; x < w; x++) {
+      int x = simd_rgb(m, w, out);
+      for (; x < w; x++) {
         float yy = y_row[x], cb = cb_row[x], cr = cr_row[x];
         out[4 * x] = to8(yy + m->cr_r * cr);
         out[4 * x + 1] = to8(yy - m->cb_g * cb - m->cr_g * cr);
