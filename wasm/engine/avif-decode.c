@@ -3,8 +3,8 @@
  * container (workers/resize/pipeline/avif.ts) and hands over each AV1 image's OBUs; dav1d decodes
  * one frame at a time (single-threaded, no frame delay) into its own YUV picture, ≈1.5 B/pixel at
  * 8-bit 4:2:0. Each row is then converted to RGBA8 and pushed straight into the resampler, so no
- * RGBA copy of the image ever exists (film grain is not synthesised: see ad_open). A grid is decoded one row of tiles at a time: only that
- * row's pictures (colour, and alpha when present) are alive together.
+ * RGBA copy of the image ever exists (film grain is not synthesised: see ad_open). A grid is
+ * decoded one row of tiles at a time: only that row's pictures (colour, and alpha) are alive.
  * YUV -> RGB follows libavif: matrix coefficients and range from the container's nclx (else the
  * AV1 sequence header), BT.601 when unspecified, identity as GBR, bilinear chroma upsampling
  * (3/4 nearest + 1/4 next sample, per axis), values >8 bits taken at full precision.
@@ -20,6 +20,8 @@ static Dav1dPicture *colour, *alpha; /* one per grid column */
 static int slots;
 /* One row of tile_w floats each: luma (then alpha), Cb, Cr, and two chroma-resolution scratch rows. */
 static float *rows_mem, *y_row, *cb_row, *cr_row, *tmp_row, *near_row;
+
+#define UNDECODABLE "AVIF: the AV1 data could not be decoded (corrupt or unsupported)"
 
 static void no_free(const uint8_t *buf, void *cookie) { (void)buf; (void)cookie; }
 
@@ -46,31 +48,23 @@ ENGINE_EXPORT void ad_decode(int col, int is_alpha, const uint8_t *data, size_t 
   Dav1dPicture *pic = is_alpha ? &alpha[col] : &colour[col];
   dav1d_picture_unref(pic);
   Dav1dData d;
-  if (dav1d_data_wrap(&d, data, size, no_free, NULL) < 0) js_fail("AVIF: empty AV1 image");
+  if (dav1d_data_wrap(&d, data, size, no_free, NULL) < 0) js_fail(UNDECODABLE);
   int got = DAV1D_ERR(EAGAIN);
   while (d.sz > 0) {
     int res = dav1d_send_data(ctx, &d);
     if (res < 0 && res != DAV1D_ERR(EAGAIN)) break;
     got = dav1d_get_picture(ctx, pic);
-    if (got == 0 || got != DAV1D_ERR(EAGAIN)) break;
+    if (got != DAV1D_ERR(EAGAIN)) break;
   }
   if (got == DAV1D_ERR(EAGAIN)) got = dav1d_get_picture(ctx, pic); /* drain */
   dav1d_data_unref(&d);
-  if (got < 0) js_fail("AVIF: the AV1 data could not be decoded (corrupt or unsupported)");
+  if (got < 0) js_fail(UNDECODABLE);
 }
 
-/* What a decoded picture is: 0 width, 1 height, 2 bit depth, 3 layout (0 400, 1 420, 2 422, 3 444),
- * 4 matrix coefficients, 5 full range (sequence header). */
+/* A decoded picture's size: `what` 0 for its width, 1 for its height. */
 ENGINE_EXPORT int ad_info(int col, int is_alpha, int what) {
   const Dav1dPicture *pic = is_alpha ? &alpha[col] : &colour[col];
-  switch (what) {
-    case 0: return pic->p.w;
-    case 1: return pic->p.h;
-    case 2: return pic->p.bpc;
-    case 3: return (int)pic->p.layout;
-    case 4: return (int)pic->seq_hdr->mtrx;
-    default: return pic->seq_hdr->color_range;
-  }
+  return what ? pic->p.h : pic->p.w;
 }
 
 typedef struct {
