@@ -125,8 +125,28 @@ export async function generatedImages() {
     },
     {
       name: "avif-2mp",
-      note: "1732x1154 AVIF (the AVIF limit)",
+      note: "1732x1154 AVIF 8-bit 4:4:4 (sharp's default)",
       bytes: await cached("2mp.avif", () => sharp(photoPixels(1732, 1154, 3, 14), { raw: { width: 1732, height: 1154, channels: 3 } }).avif({ quality: 60, effort: 0 }).toBuffer()),
+    },
+    {
+      name: "avif-24mp",
+      note: "6000x4000 AVIF 8-bit 4:2:0 (the AVIF limit)",
+      bytes: await cached("24mp-420.avif", () => sharp(photoPixels(6000, 4000, 3, 16), { raw: { width: 6000, height: 4000, channels: 3 } }).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" }).toBuffer()),
+    },
+    {
+      name: "avif-13.8mp-444",
+      note: "4550x3040 AVIF 8-bit 4:4:4 (weighs 1.73: the AVIF limit)",
+      bytes: await cached("13.8mp-444.avif", () => sharp(photoPixels(4550, 3040, 3, 17), { raw: { width: 4550, height: 3040, channels: 3 } }).avif({ quality: 60, effort: 0 }).toBuffer()),
+    },
+    {
+      name: "avif-13.8mp-10bit",
+      note: "4550x3040 AVIF 10-bit 4:2:0 (weighs 1.73: the AVIF limit)",
+      bytes: await cached("13.8mp-10bit.avif", () => sharp(photoPixels(4550, 3040, 3, 18), { raw: { width: 4550, height: 3040, channels: 3 } }).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0", bitdepth: 10 }).toBuffer()),
+    },
+    {
+      name: "avif-16mp-alpha",
+      note: "4900x3280 AVIF 8-bit 4:2:0 with alpha (weighs 1.49: the AVIF limit)",
+      bytes: await cached("16mp-alpha.avif", () => sharp(photoPixels(4900, 3280, 4, 19).map((v, i) => (i % 4 === 3 ? 128 + ((i >> 6) & 127) : v)), { raw: { width: 4900, height: 3280, channels: 4 } }).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" }).toBuffer()),
     },
     { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animatedGif(800, 600, 12)) },
   ];

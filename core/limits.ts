@@ -11,7 +11,7 @@ export const LimitVars = z.object({
   MAX_PIXELS_INTERLACED: positiveInt.default(20_000_000),
   MAX_PIXELS_OTHER: positiveInt.default(24_000_000),
   MAX_PIXELS_LOSSLESS_WEBP: positiveInt.default(10_000_000),
-  MAX_PIXELS_AVIF: positiveInt.default(2_000_000),
+  MAX_PIXELS_AVIF: positiveInt.default(24_000_000),
   MAX_SIDE: positiveInt.default(16384),
   MAX_FRAMES: positiveInt.default(1000),
   MAX_TOTAL_PIXELS: positiveInt.default(250_000_000),

@@ -1,7 +1,7 @@
 import { fail, Reader, startsWith } from "./bytes";
 import { av1SequenceInfo } from "./av1";
 import { type Box, cString, fullBox, readBoxes } from "./bmff";
-import { ftypBrands, type Item, prop, readHeifMeta, unreferenced } from "./heif";
+import { ALPHA_URNS, ftypBrands, type Item, prop, readHeifMeta, unreferenced } from "./heif";
 import { checkSize, MetaBudget } from "./limits";
 import { assertNoActiveContent } from "./polyglot";
 import type { Limits, Parsed } from "./types";
@@ -9,7 +9,6 @@ import type { Limits, Parsed } from "./types";
 /** Brands that make an ISO-BMFF file an image we may decode as AVIF (codec checked per item). */
 export const AVIF_BRANDS = new Set(["avif", "avis"]);
 export const HEIF_GENERIC_BRANDS = new Set(["mif1", "mif2", "miaf", "msf1"]);
-const ALPHA_URNS = new Set(["urn:mpeg:mpegB:cicp:systems:auxiliary:alpha", "urn:mpeg:hevc:2015:auxid:1"]);
 /** Properties a decoder must understand when marked essential; others make the item undecodable. */
 const KNOWN_PROPERTIES = new Set(["ispe", "pixi", "av1C", "colr", "auxC", "irot", "imir", "clap", "pasp", "a1op", "lsel", "a1lx", "clli", "mdcv", "cclv", "amve"]);
 /** EXIF orientation for (irot angle, imir axis) with irot applied first (MIAF 7.3.6.7). */

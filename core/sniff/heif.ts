@@ -3,6 +3,9 @@ import { type Box, cString, fullBox, type ItemLocation, parseIloc, readBoxes } f
 
 /** HEIF (ISO/IEC 23008-12) item structure of a `meta` box: what AVIF is built on. */
 
+/** auxC types that make an auxiliary image the alpha plane of the image it refers to (auxl). */
+export const ALPHA_URNS = new Set(["urn:mpeg:mpegB:cicp:systems:auxiliary:alpha", "urn:mpeg:hevc:2015:auxid:1"]);
+
 export interface Item {
   id: number;
   type: string;

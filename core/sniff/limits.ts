@@ -1,4 +1,5 @@
 import { fail } from "./bytes";
+import { avifPixelWeight } from "./avif-weight";
 import type { ImageFormat, Limits } from "./types";
 
 /**
@@ -67,12 +68,15 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
  * decode reads, within the engine's memory budget (`maxPixels` alone); interlaced PNG keeps half
  * the image (weighs 1.5): `maxPixelsInterlaced`;
  * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP holds its full ARGB image (4 B/pixel):
- * `maxPixelsLosslessWebp`; AVIF decodes whole (≈20 B/pixel at its peak): `maxPixelsAvif`.
+ * `maxPixelsLosslessWebp`; AVIF keeps dav1d's decoded YUV frame (plus the alpha frame), so its
+ * pixels are weighted by that frame's size as 8-bit 4:2:0 opaque pixels (avifPixelWeight: 10-bit
+ * or 4:4:4 weighs ≈1.7, 10-bit 4:4:4 ≈3.2, an 8-bit alpha adds ≈0.5; files over 2 MiB weigh
+ * more): `maxPixelsAvif`.
  */
 export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number; progressive: boolean }, bytes: Uint8Array, limits: Limits): void {
   const interlacedPng = format === "png" && bytes[28] === 1;
   // Interlaced PNG: its even rows (2 B/pixel) beside an input of up to MAX_UPLOAD_BYTES: weighs 1.5.
-  const weight = interlacedPng ? 1.5 : 1;
+  const weight = interlacedPng ? 1.5 : format === "avif" ? avifPixelWeight(bytes, info.width, info.height) : 1;
   const [limit, kind] =
     interlacedPng
       ? [limits.maxPixelsInterlaced, "interlaced PNG"]

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { inspectImage } from "../../core/sniff";
+import { decodeAvifResized } from "../../workers/resize/pipeline/avif";
 import { instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
 import { PipelineError } from "../../workers/resize/pipeline/errors";
 import { decodeGifResized } from "../../workers/resize/pipeline/gif";
@@ -16,9 +17,9 @@ const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url)
 // The project's types are workerd's, whose WebAssembly.Module is not constructible from bytes; Node's is.
 const NodeModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
 const engineModule = new NodeModule(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
-const FILES = ["photos/LadyBird.jpg", "photos/FreshFlower.jpg", "pngsuite/basi2c08.png", "pngsuite/basn3p04.png", "animated/moon_impact.gif", "webp-still/wood-d.webp", "animated/random_lossless.webp"];
+const FILES = ["photos/LadyBird.jpg", "photos/FreshFlower.jpg", "pngsuite/basi2c08.png", "pngsuite/basn3p04.png", "animated/moon_impact.gif", "webp-still/wood-d.webp", "animated/random_lossless.webp", "avif/kodim23_yuv420_8bpc.avif", "avif/cosmos1650_yuv444_10bpc_p3pq.avif"];
 const GENEROUS = { maxPixels: 1e9, maxSide: 1e5, maxFrames: 1e5, maxTotalPixels: 1e12, maxAspect: 1e3, maxMetadataBytes: 1e9 };
-const DECODERS = { jpeg: decodeJpegResized, png: decodePngResized, gif: decodeGifResized, webp: decodeWebpResized } as const;
+const DECODERS = { jpeg: decodeJpegResized, png: decodePngResized, gif: decodeGifResized, webp: decodeWebpResized, avif: decodeAvifResized } as const;
 
 describe.skipIf(!existsSync(CORPUS))("engine decoders on damaged input", () => {
   it.each(FILES)("%s: decodes or fails with a PipelineError", (file) => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors";
 import { parseLimits } from "../../core/limits";
 import { inspectImage } from "../../core/sniff";
+import { avifPixelWeight } from "../../core/sniff/avif-weight";
 import { crc32 } from "../../core/sniff/png";
 
 // The resize engine's per-encoding pixel limits, enforced from headers at upload (and re-checked
@@ -69,7 +70,7 @@ describe("resize engine pixel limits", () => {
     expect(refusal(await jpeg(41, 25, true))).toMatch(/^image_too_large: .*1000 pixels/);
   });
 
-  it("WebP: MAX_PIXELS_OTHER when lossy, MAX_PIXELS_LOSSLESS_WEBP when lossless; GIF and AVIF", async () => {
+  it("WebP: MAX_PIXELS_OTHER when lossy, MAX_PIXELS_LOSSLESS_WEBP when lossless; GIF", async () => {
     const img = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: "#808080" } });
     expect(refusal(await img(20, 20).webp().toBuffer())).toBeNull();
     expect(refusal(await img(21, 20).webp().toBuffer())).toMatch(/^image_too_large: WEBP .*400 pixels/);
@@ -77,8 +78,30 @@ describe("resize engine pixel limits", () => {
     expect(refusal(await img(15, 14).webp({ lossless: true }).toBuffer())).toMatch(/^image_too_large: lossless WebP .*200 pixels/);
     expect(refusal(await img(20, 20).gif().toBuffer())).toBeNull();
     expect(refusal(await img(21, 20).gif().toBuffer())).toMatch(/^image_too_large: GIF .*400 pixels/);
-    expect(refusal(await img(7, 7).avif().toBuffer())).toBeNull();
-    expect(refusal(await img(8, 7).avif().toBuffer())).toMatch(/^image_too_large: AVIF .*50 pixels/);
+  });
+
+  it("AVIF: MAX_PIXELS_AVIF in 8-bit 4:2:0 opaque pixels, weighted by dav1d's frame and the file size", async () => {
+    const img = (w: number, h: number, channels: 3 | 4 = 3) => sharp({ create: { width: w, height: h, channels, background: "#80808080" } });
+    const yuv420 = { chromaSubsampling: "4:2:0" };
+    expect(refusal(await img(7, 7).avif(yuv420).toBuffer())).toBeNull();
+    expect(refusal(await img(8, 7).avif(yuv420).toBuffer())).toMatch(/^image_too_large: AVIF .*50 pixels/);
+    // 4:4:4 (sharp's default) or 10-bit: (3 + 0.55) / 2.05 = 1.73 each; an 8-bit alpha adds 1 / 2.05.
+    const heavy = /^image_too_large: AVIF .*28 pixels for its encoding/;
+    expect(refusal(await img(7, 4).avif().toBuffer())).toBeNull();
+    expect(refusal(await img(6, 5).avif().toBuffer())).toMatch(heavy);
+    expect(refusal(await img(7, 4).avif({ ...yuv420, bitdepth: 10 }).toBuffer())).toBeNull();
+    expect(refusal(await img(6, 5).avif({ ...yuv420, bitdepth: 10 }).toBuffer())).toMatch(heavy);
+    expect(refusal(await img(6, 5, 4).avif(yuv420).toBuffer())).toBeNull();
+    expect(refusal(await img(7, 5, 4).avif(yuv420).toBuffer())).toMatch(/^image_too_large: AVIF .*33 pixels for its encoding/);
+  });
+
+  it("AVIF: file bytes beyond 2 MiB weigh as frame bytes, twice", async () => {
+    const file = await sharp({ create: { width: 100, height: 100, channels: 3, background: "#808080" } }).avif({ chromaSubsampling: "4:2:0" }).toBuffer();
+    expect(avifPixelWeight(file, 100, 100)).toBe(1);
+    // Trailing bytes are never read here: they only make the file larger.
+    const padded = new Uint8Array(2 * 1024 * 1024 + 10_250);
+    padded.set(file);
+    expect(avifPixelWeight(padded, 100, 100)).toBeCloseTo((1.5 + 0.55 + (2 * (padded.length - 2 * 1024 * 1024)) / 10_000) / 2.05, 6);
   });
 
   it("defaults keep every limit at or below MAX_PIXELS", () => {

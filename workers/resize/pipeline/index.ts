@@ -21,8 +21,12 @@
  * - WebP (webp.ts): libwebp decodes straight to twice the target size (its area-average rescaler
  *   works while decoding); an animation's first frame is placed on its canvas at that scale.
  *   Lossless bitstreams still hold their full ARGB image inside libwebp (4 B/pixel).
- * - AVIF (decode.ts): libavif + dav1d (@jsquash/avif) decode whole (≈20 B/pixel at its peak), the
- *   RGBA8 result then fed to the resampler row by row: the most memory-hungry format by far.
+ * - AVIF (avif.ts): the container parsed in JS (avif-container.ts: primary item, grid tiles, alpha
+ *   auxiliary image, nclx), each AV1 image decoded by the engine's dav1d into its own YUV frame
+ *   (1.5 B/pixel at 8-bit 4:2:0, 2 bytes a sample above 8 bits), converted to RGBA8 row by row as
+ *   libavif does (matrix and range from nclx, bilinear chroma) straight into the resampler; grids a
+ *   row of tiles at a time. irot/imir arrive as EXIF orientation from the validator. Film grain is
+ *   not synthesised (it would need a second frame; the resize averages it away).
  * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
  * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP, AVIF colr) is
  * converted to sRGB with Little CMS, as sharp does; an unusable one is ignored. Without one, pixels
@@ -46,15 +50,15 @@
  *
  * WASM instances (codecs/slot.ts): the engine is instantiated per job and dropped after it; the
  * WebP encoder and photon are reused across jobs, replaced after a failed call or when a job left
- * their memory above 24 MiB; the AVIF decoder gets a fresh instance per decode.
+ * their memory above 24 MiB.
  * Errors: PipelineError (permanent: the input cannot be decoded, or its size differs from the
  * recorded one) vs any other Error (infrastructure, e.g. an instantiation failure: retry).
  * Memory: RenderStats.peakIsolateBytes, as memory.ts counts it.
  */
 import { encodeWebp } from "./codecs/jsquash";
-import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeFromJs, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
+import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { photonEncodePng } from "./codecs/photon";
-import { decodeAvifSource } from "./decode";
+import { decodeAvifResized } from "./avif";
 import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
 import { decodeJpegResized } from "./jpeg";
@@ -63,7 +67,7 @@ import { avifIccProfile } from "./avif-profile";
 import { convertToSrgb, openProfile } from "./colour";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
-import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes } from "./pixels";
+import { applyOrientation, normalizeOrientation, swapsAxes } from "./pixels";
 
 export { PipelineError } from "./errors";
 
@@ -148,12 +152,7 @@ async function firstImage(
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
   const profile = avifIccProfile(bytes);
   if (profile) openProfile(engine, profile.icc, profile.kind);
-  const decoded = await decodeAvifSource(bytes, src.width, src.height);
-  ledger.hold("decoded", decoded.data.length);
-  const transparent = hasTransparency(decoded);
-  const image = resizeFromJs(engine, decoded, w, h, transparent);
-  ledger.hold("decoded", 0);
-  return { image, transparent };
+  return decodeAvifResized(engine, bytes, src.width, src.height, w, h);
 }
 
 /**

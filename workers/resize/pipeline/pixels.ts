@@ -5,13 +5,6 @@ export interface Rgba {
   height: number;
 }
 
-/** True when any pixel is not fully opaque. */
-export function hasTransparency(img: Rgba): boolean {
-  const d = img.data;
-  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return true;
-  return false;
-}
-
 /** 1..8, with anything else (0, absent, garbage) read as 1, as libvips and browsers do. */
 export function normalizeOrientation(orientation: number): number {
   return Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1;

@@ -9,10 +9,6 @@ declare module "@jsquash/webp/codec/enc/webp_enc_simd.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
 }
-declare module "@jsquash/avif/codec/dec/avif_dec.wasm" {
-  const wasm: WebAssembly.Module;
-  export default wasm;
-}
 // The engine is imported by a relative path, which an ambient declaration can only match by pattern.
 declare module "*/wasm/engine.wasm" {
   const wasm: WebAssembly.Module;

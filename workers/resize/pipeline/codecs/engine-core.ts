@@ -4,7 +4,7 @@ import type { WasmInstance } from "./slot";
 /**
  * The project's own WebAssembly module (wasm/engine, built by scripts/build-wasm/engine.sh):
  * libjpeg-turbo for streaming, DCT-scaled JPEG decoding and baseline JPEG encoding, plus a
- * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data and libwebp's decoder. One instance per job (a
+ * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data, libwebp's decoder and dav1d (AVIF). One instance per job (a
  * fresh, small linear memory that is dropped with the job); instantiating from the compiled module
  * takes well under a millisecond. This file has no `.wasm` import (engine.ts has), so Node tests
  * can instantiate the module themselves.
@@ -46,6 +46,12 @@ interface EngineExports {
   cc_active(): number;
   cc_apply(pixels: number, n: number): void;
   cc_close(): void;
+  ad_open(maxPixels: number, cols: number): void;
+  ad_decode(col: number, isAlpha: number, data: number, size: number): void;
+  ad_info(col: number, isAlpha: number, what: number): number;
+  ad_emit(rs: number, cols: number, tileW: number, canvasW: number, rows: number, matrix: number, primaries: number, fullRange: number, withAlpha: number): number;
+  ad_release(cols: number): void;
+  ad_close(): void;
 }
 
 /** libjpeg stopped with an error (corrupt, unsupported), with its message. */
@@ -148,19 +154,6 @@ export function jpegScaledSize(inst: EngineInstance, num: number): { width: numb
 export function jpegDecodeTo(inst: EngineInstance, num: number, width: number, height: number, coefBudget: number): EngineImage {
   const rs = inst.exports.jd_decode(num, width, height, coefBudget);
   setInput(inst, []);
-  return { rs, width, height };
-}
-
-/** Resamples an RGBA8 image held in JS into the engine, one row at a time. */
-export function resizeFromJs(inst: EngineInstance, img: Rgba, width: number, height: number, premultiply: boolean): EngineImage {
-  const ex = inst.exports;
-  const rs = ex.rs_new(img.width, img.height, width, height, premultiply ? 1 : 0);
-  const stage = ex.rs_stage(rs);
-  const rowBytes = img.width * 4;
-  for (let y = 0; y < img.height; y++) {
-    new Uint8Array(inst.memory.buffer, stage, rowBytes).set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes));
-    ex.rs_push(rs, stage);
-  }
   return { rs, width, height };
 }
 

@@ -1,31 +1,16 @@
-import avifDecFactory from "@jsquash/avif/codec/dec/avif_dec.js";
-import avifDecWasm from "@jsquash/avif/codec/dec/avif_dec.wasm";
 import webpEncFactory from "@jsquash/webp/codec/enc/webp_enc_simd.js";
 import webpEncWasm from "@jsquash/webp/codec/enc/webp_enc_simd.wasm";
 import { defaultOptions as webpDefaults } from "@jsquash/webp/meta.js";
 import type { Rgba } from "../pixels";
 import { emscriptenSlot, type EmscriptenFactory, type EmscriptenInstance } from "./emscripten";
 
-/** What the embind glue returns: an `ImageData` (or our polyfill) over a fresh JS-side copy. */
-interface DecodedImageData {
-  data: Uint8ClampedArray;
-  width: number;
-  height: number;
-}
-
-interface AvifDecModule {
-  decode(data: BufferSource, bitDepth: 8): DecodedImageData | null;
-}
 interface WebpEncModule {
   encode(data: BufferSource, width: number, height: number, options: typeof webpDefaults): Uint8Array | null;
 }
 
 // The packages type their factories against a global namespace they do not ship in a loadable
 // way; these casts restate the small surface used here.
-// Decoders run once per job on the full-size source: a fresh instance each time (see slot.ts).
-const ONE_SHOT = { reuse: false };
 const webpEnc = emscriptenSlot("webp_enc_simd", webpEncFactory as unknown as EmscriptenFactory<WebpEncModule>, webpEncWasm);
-const avifDec = emscriptenSlot("avif_dec", avifDecFactory as unknown as EmscriptenFactory<AvifDecModule>, avifDecWasm, ONE_SHOT);
 
 /** A decode that failed inside a codec, with what the C library printed about it. */
 export class CodecFailure extends Error {
@@ -39,11 +24,6 @@ export class CodecFailure extends Error {
   }
 }
 
-function toRgba(img: DecodedImageData): Rgba {
-  const d = img.data;
-  return { data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), width: img.width, height: img.height };
-}
-
 /** Runs one codec call with a cleared log; failures become a CodecFailure carrying the log. */
 function call<M, R>(inst: EmscriptenInstance<M>, codec: string, fn: (m: M) => R): { result: R; log: string[] } {
   inst.log.length = 0;
@@ -55,15 +35,6 @@ function call<M, R>(inst: EmscriptenInstance<M>, codec: string, fn: (m: M) => R)
     const printed = inst.log.splice(0).join("; ").trim();
     throw new CodecFailure(codec, printed || (err instanceof Error ? err.message : String(err)), { cause: err });
   }
-}
-
-export function decodeAvif(bytes: Uint8Array): Promise<Rgba> {
-  return avifDec.use((inst) => {
-    // bitDepth 8: libavif converts 10/12-bit YUV to 8-bit RGBA itself.
-    const { result, log } = call(inst, "AVIF", (m) => m.decode(bytes, 8));
-    if (!result) throw new CodecFailure("AVIF", log.join("; ") || "libavif could not decode the image");
-    return toRgba(result);
-  });
 }
 
 /** Copies out of WASM memory if a codec ever hands back a view instead of a copy. */

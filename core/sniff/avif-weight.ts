@@ -1,0 +1,45 @@
+import { type Box, cString, fullBox, readBoxes } from "./bmff";
+import { ALPHA_URNS, type Item, prop, readHeifMeta } from "./heif";
+
+/** Bytes per pixel of dav1d's frame for an av1C: luma plus chroma planes, 2 bytes a sample above 8 bits. */
+function av1FrameBytes(bytes: Uint8Array, av1C: Box | undefined): number {
+  if (!av1C || av1C.end - av1C.data < 4) return 6; // unknown: the worst case (4:4:4, >8 bits)
+  const b = bytes[av1C.data + 2] as number;
+  const highBitDepth = b & 0x40, mono = b & 0x10, ssx = b & 0x08, ssy = b & 0x04;
+  const chroma = mono ? 0 : ssx && ssy ? 0.5 : ssx ? 1 : 2;
+  return (1 + chroma) * (highBitDepth ? 2 : 1);
+}
+
+/** dav1d's working memory besides the frame (loop-filter levels and masks, CDEF/LR lines), B/pixel. */
+const DAV1D_WORK = 0.55;
+/** An 8-bit 4:2:0 opaque pixel, the unit of `maxPixelsAvif`: its frame plus dav1d's working memory. */
+const UNIT = 1.5 + DAV1D_WORK;
+/** File bytes the budget already covers (measured at the limit with small files). */
+const FREE_FILE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * How many 8-bit 4:2:0 opaque pixels an AVIF weighs for the resize engine (at least 1 each). Its
+ * dav1d keeps the decoded YUV frame (1.5 B/pixel at 8-bit 4:2:0, 6 at 10/12-bit 4:4:4), an alpha
+ * frame when there is one, and its working memory; the AV1 data is copied into WebAssembly memory
+ * beside the JS copy, so file bytes beyond the first 2 MiB count twice. Called after parseAvif
+ * accepted the file.
+ */
+export function avifPixelWeight(bytes: Uint8Array, width: number, height: number): number {
+  const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta") as Box;
+  const { primaryId, items, refs } = readHeifMeta(bytes, meta);
+  const coded = (id: number): Item | undefined => {
+    const item = items.get(id);
+    if (item?.type !== "grid") return item;
+    return items.get(refs.find((r) => r.type === "dimg" && r.from === id)?.to[0] ?? -1);
+  };
+  let total = av1FrameBytes(bytes, prop(coded(primaryId) as Item, "av1C"));
+  for (const item of items.values()) {
+    const auxC = prop(item, "auxC");
+    if (!auxC || !ALPHA_URNS.has(cString(fullBox(bytes, auxC).r))) continue;
+    if (!refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) continue;
+    const alpha = coded(item.id);
+    total += alpha ? av1FrameBytes(bytes, prop(alpha, "av1C")) : 0;
+  }
+  const pixels = Math.max(1, width * height);
+  return Math.max(1, (total + DAV1D_WORK + (2 * Math.max(0, bytes.length - FREE_FILE_BYTES)) / pixels) / UNIT);
+}

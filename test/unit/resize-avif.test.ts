@@ -1,0 +1,139 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { readBoxes } from "../../core/sniff/bmff";
+import { readHeifMeta } from "../../core/sniff/heif";
+import { checkAvifLayers, decodeAvifResized } from "../../workers/resize/pipeline/avif";
+import { avifPlan, type AvifLayer } from "../../workers/resize/pipeline/avif-container";
+import { engineRgba, instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
+
+// The resize Worker's AVIF decoder (the engine's dav1d, YUV -> RGBA rows into the resampler)
+// against libheif (sharp) on the corpus AVIFs and on small files with the features sharp cannot
+// write (test/unit/fixtures/avif/README.md): grids, alpha, 4:0:0, 4:2:2, 10/12-bit, limited range,
+// BT.709, identity. Decoded at full size, where the resampler is a plain copy.
+const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./fixtures/avif/", import.meta.url));
+const manifest: { path: string; expect: string; format?: string }[] = existsSync(CORPUS + "manifest.json")
+  ? JSON.parse(readFileSync(CORPUS + "manifest.json", "utf8"))
+  : [];
+const NodeModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
+const engineModule = new NodeModule(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
+const corpus = manifest.filter((e) => e.expect === "accept" && e.format === "avif").map((e) => CORPUS + e.path);
+const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith(".avif")).map((f) => FIXTURES + f);
+const fixture = (name: string) => new Uint8Array(readFileSync(FIXTURES + name));
+
+function decode(bytes: Uint8Array, width?: number, height?: number) {
+  const plan = avifPlan(bytes);
+  const w = width ?? plan.width, h = height ?? plan.height;
+  const inst = instantiateEngine(engineModule);
+  const { image, transparent } = decodeAvifResized(inst, bytes, w, h, w, h);
+  return { data: engineRgba(inst, image).data, width: w, height: h, transparent };
+}
+
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  expect(a.length).toBe(b.length);
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
+  return se === 0 ? Infinity : 10 * Math.log10((255 * 255 * a.length) / se);
+}
+
+/** Offset of the n-th occurrence of a four-character code (a box type or an item type). */
+function find(bytes: Uint8Array, code: string, n = 0): number {
+  for (let i = 0, seen = 0; i + 4 <= bytes.length; i++) {
+    if (String.fromCharCode(...bytes.subarray(i, i + 4)) === code && seen++ === n) return i;
+  }
+  throw new Error(`${code} #${n} not found`);
+}
+
+function patched(bytes: Uint8Array, at: number, values: number[]): Uint8Array {
+  const out = bytes.slice();
+  out.set(values, at);
+  return out;
+}
+
+const u16 = (v: number) => [v >> 8, v & 255];
+const u32 = (v: number) => [0, 0, ...u16(v)];
+
+/** Where the primary item's data (a grid's descriptor) starts. */
+function primaryData(bytes: Uint8Array): number {
+  const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta")!;
+  const heif = readHeifMeta(bytes, meta);
+  return heif.locate(heif.primaryId).start;
+}
+
+describe("AVIF decoding with the engine's dav1d", () => {
+  it.each([...corpus, ...fixtures])("%s matches libheif", async (file) => {
+    const bytes = new Uint8Array(readFileSync(file));
+    const ours = decode(bytes);
+    const ref = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([ref.info.width, ref.info.height]).toEqual([ours.width, ours.height]);
+    expect(psnr(ours.data, ref.data)).toBeGreaterThanOrEqual(35);
+    expect(ours.transparent).toBe(ref.data.some((v, i) => i % 4 === 3 && v !== 255));
+  });
+
+  it("decodes alpha and grids for real (transparent pixels, every tile)", () => {
+    const grid = decode(fixture("grid-2x3-alpha.avif"));
+    expect(grid.transparent).toBe(true);
+    // The fixture's alpha is (x + y) % 256: check it in every tile (3 x 2 of 128 x 64, ±2 for AV1 loss).
+    for (const [x, y] of [[10, 10], [200, 10], [10, 100], [200, 100], [10, 180], [200, 180]] as const) {
+      expect(Math.abs(grid.data[(y * 256 + x) * 4 + 3]! - ((x + y) % 256))).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("cuts the last grid column and row at the canvas (only they may overhang)", () => {
+    const bytes = fixture("grid-2x2.avif");
+    const full = decode(bytes);
+    const at = primaryData(bytes);
+    let cut = patched(bytes, at + 4, [...u16(250), ...u16(190)]);
+    cut = patched(cut, find(cut, "ispe") + 8, [...u32(250), ...u32(190)]);
+    const ours = decode(cut);
+    for (let y = 0; y < 190; y++) {
+      expect(ours.data.subarray(y * 250 * 4, (y + 1) * 250 * 4)).toEqual(full.data.subarray(y * 256 * 4, y * 256 * 4 + 250 * 4));
+    }
+  });
+
+  it("takes the AV1 sequence header's colour description when there is no nclx box", () => {
+    const bytes = fixture("yuv420-limited.avif");
+    const withoutNclx = patched(bytes, find(bytes, "nclx"), [...Buffer.from("nclz")]);
+    expect(avifPlan(withoutNclx).matrix).toBe(-1);
+    expect(decode(withoutNclx).data).toEqual(decode(bytes).data);
+  });
+
+  it("refuses AV1 data dav1d cannot decode, and frames that differ from ispe or the recorded size", () => {
+    const bytes = fixture("bt709.avif");
+    const obu = avifPlan(bytes).colour.tiles[0]!.byteOffset;
+    expect(() => decode(patched(bytes, obu, [0x80]))).toThrow(/AVIF: the AV1 data could not be decoded/);
+    expect(() => decode(patched(bytes, find(bytes, "ispe") + 8, u32(98)))).toThrow(/AVIF: an AV1 image decoded to 97x75, its ispe says 98x75/);
+    // dav1d is told the largest frame ispe allows: a frame coded larger is refused before allocation.
+    expect(() => decode(patched(bytes, find(bytes, "ispe") + 8, u32(96)))).toThrow(/AVIF: the AV1 data could not be decoded/);
+    expect(() => decode(bytes, 98, 75)).toThrow(/AVIF: the image is 97x75, recorded 98x75/);
+  });
+
+  it("refuses containers it cannot draw", () => {
+    const bytes = fixture("bt709.avif");
+    expect(() => avifPlan(bytes.subarray(0, find(bytes, "meta") - 4))).toThrow(/^AVIF: no meta box/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "hdlr") + 12, [...Buffer.from("vide")]))).toThrow(/^AVIF: HEIF meta handler/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "pitm") + 8, u16(99)))).toThrow(/^AVIF: no primary item/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "av01"), [...Buffer.from("hvc1")]))).toThrow(/^AVIF: the image is coded as "hvc1"/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "ispe"), [...Buffer.from("ispf")]))).toThrow(/^AVIF: an image has no ispe/);
+
+    const grid = fixture("grid-2x2.avif");
+    const at = primaryData(grid);
+    expect(() => avifPlan(patched(grid, at, [1]))).toThrow(/^AVIF: unsupported grid/);
+    expect(() => avifPlan(patched(grid, at + 2, [2]))).toThrow(/^AVIF: grid tile count mismatch/);
+    expect(() => avifPlan(patched(grid, find(grid, "av01", 1), [...Buffer.from("hvc1")]))).toThrow(/^AVIF: grid tile is not an AV1 image/);
+    const dimg = find(grid, "dimg");
+    expect(() => avifPlan(patched(grid, dimg + 8, u16(99)))).toThrow(/^AVIF: missing grid tile/);
+  });
+
+  it("checks that the tiles cover the canvas and that alpha is tiled like colour", () => {
+    const layer = (rows: number, cols: number, tileWidth: number, tileHeight: number): AvifLayer => ({ rows, cols, tiles: [], tileWidth, tileHeight });
+    const plan = { width: 250, height: 190, matrix: -1, primaries: -1, fullRange: -1, colour: layer(2, 2, 128, 96) };
+    expect(() => checkAvifLayers(plan)).not.toThrow();
+    expect(() => checkAvifLayers({ ...plan, width: 257 })).toThrow(/colour tiles do not cover the 257x190 image/);
+    expect(() => checkAvifLayers({ ...plan, width: 128 })).toThrow(/colour tiles do not cover/);
+    expect(() => checkAvifLayers({ ...plan, alpha: layer(1, 1, 250, 190) })).toThrow(/alpha image is tiled differently/);
+    expect(() => checkAvifLayers({ ...plan, alpha: layer(1, 1, 100, 100) })).toThrow(/alpha tiles do not cover/);
+  });
+});
