@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds workers/resize/wasm/engine.wasm: libjpeg-turbo, zlib's inflate and libwebp's decoder
-# (Debian's source packages, with Debian's patches, e.g. libwebp's CVE-2023-4863 fix) plus the
+# (Debian's source packages, with Debian's patches, e.g. libwebp's CVE-2023-4863 fix, and ours in
+# scripts/build-wasm/patches/, e.g. lossless WebP in bounded memory) plus the
 # small C wrapper in wasm/engine/ (streaming scaled JPEG decode, JPEG encode, PNG data inflate,
 # scaled WebP decode, separable Lanczos3).
 # Needs Debian's `emscripten`, `cmake` and `dpkg-dev`, and a deb-src entry for the apt mirror.
@@ -47,6 +48,8 @@ for dsc in libjpeg-turbo_*.dsc zlib_*.dsc libwebp_*.dsc; do dpkg-source --no-che
 src="$work/libjpeg-turbo-${ljt_version}"
 zsrc="$(echo "$work"/zlib-"${zlib_version}"*/)"
 wsrc="$work/libwebp-${webp_version}"
+# Our own changes to libwebp, on top of Debian's (see each patch's header).
+for p in "$repo"/scripts/build-wasm/patches/libwebp-*.patch; do patch -s -p1 -d "$wsrc" < "$p"; done
 
 # CMake's type-size probes misread size_t/unsigned long under emscripten: state them.
 (cd "$src" && mkdir -p build && cd build && emcmake cmake .. -DCMAKE_BUILD_TYPE=Release \
