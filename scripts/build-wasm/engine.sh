@@ -4,7 +4,7 @@
 # scripts/build-wasm/patches/, e.g. lossless WebP in bounded memory) plus the
 # small C wrapper in wasm/engine/ (streaming scaled JPEG decode, JPEG encode, PNG data inflate,
 # scaled WebP decode, separable Lanczos3).
-# Needs Debian's `emscripten`, `cmake` and `dpkg-dev`, and a deb-src entry for the apt mirror.
+# Needs Debian's `emscripten`, `cmake`, `dpkg-dev` and `patch`, and a deb-src entry for the apt mirror.
 #   scripts/build-wasm/engine.sh           rebuild and overwrite the committed .wasm
 #   scripts/build-wasm/engine.sh --check   rebuild into a temp dir and compare with the committed one
 # Exit 3 means the build could not be reproduced here (tools or the pinned Debian sources cannot be
@@ -18,9 +18,9 @@ webp_version="1.2.4"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-if ! command -v emcc >/dev/null || ! command -v cmake >/dev/null || ! command -v dpkg-source >/dev/null; then
+if ! command -v emcc >/dev/null || ! command -v cmake >/dev/null || ! command -v dpkg-source >/dev/null || ! command -v patch >/dev/null; then
   apt-get update -qq || exit 3
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev >/dev/null || exit 3
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev patch >/dev/null || exit 3
 fi
 # emcc 3.1.6 looks for acorn and friends in Debian's node module folder.
 export NODE_PATH=/usr/share/nodejs
