@@ -86,8 +86,8 @@ function jpegCoefficientBytesPerPixel(bytes: Uint8Array): number {
  * streams in ≈1-2 MiB whatever its size (`maxPixels` alone); progressive JPEG keeps every DCT
  * coefficient, so its pixels are weighted by its subsampling (counted as 4:2:0 pixels: a 4:4:4
  * file weighs double) and interlaced PNG keeps half the image (weighs 1.5): `maxPixelsProgressive`;
- * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP holds its full ARGB image (4 B/pixel):
- * `maxPixelsLosslessWebp`; AVIF decodes whole (≈20 B/pixel at its peak): `maxPixelsAvif`.
+ * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP (a window of rows, but large inputs,
+ * held twice): `maxPixelsLosslessWebp`; AVIF decodes whole (≈20 B/pixel at its peak): `maxPixelsAvif`.
  */
 export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number; progressive: boolean }, bytes: Uint8Array, limits: Limits): void {
   const interlacedPng = format === "png" && bytes[28] === 1;

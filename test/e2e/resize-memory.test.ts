@@ -13,6 +13,13 @@ function raw(width: number, height: number, seed: number) {
   return sharp(photoPixels(width, height, 3, seed), { raw: { width, height, channels: 3 } });
 }
 
+/** Photo-like RGBA with an alpha ramp plus pixel grain: libwebp codes that alpha at 4 B/pixel, not as a palette. */
+function rawAlpha(width: number, height: number, seed: number) {
+  const px = photoPixels(width, height, 4, seed);
+  for (let i = 3, p = 0; i < px.length; i += 4, p++) px[i] = ((p % width) + Math.floor(p / width) + (px[i - 1]! & 7)) & 255;
+  return sharp(px, { raw: { width, height, channels: 4 } });
+}
+
 // At each encoding's limit (wrangler.toml): files cached in the OS temp folder across runs.
 const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
   { name: "72mp.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90 }).toBuffer() },
@@ -21,7 +28,8 @@ const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
   { name: "24mp-fast.png", make: () => raw(6000, 4000, 11).png({ compressionLevel: 1 }).toBuffer() },
   { name: "13.3mp-interlaced.png", make: () => raw(4464, 2976, 13).png({ compressionLevel: 9, progressive: true }).toBuffer() },
   { name: "24mp-fast.webp", make: () => raw(6000, 4000, 11).webp({ quality: 80, effort: 0 }).toBuffer() },
-  { name: "10mp-lossless.webp", make: () => raw(3872, 2592, 8).webp({ lossless: true, effort: 0 }).toBuffer() },
+  { name: "24mp-lossless.webp", make: () => raw(6000, 4000, 8).webp({ lossless: true, effort: 0 }).toBuffer() },
+  { name: "24mp-alpha.webp", make: () => rawAlpha(6000, 4000, 9).webp({ quality: 80, effort: 0 }).toBuffer() },
   { name: "24mp-fast.gif", make: () => raw(6000, 4000, 11).gif({ effort: 1 }).toBuffer() },
   { name: "2mp.avif", make: () => raw(1732, 1154, 14).avif({ quality: 60, effort: 0 }).toBuffer() },
 ];

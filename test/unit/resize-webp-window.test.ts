@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import sharp from "sharp";
+import sharp, { type WebpOptions } from "sharp";
 import { describe, expect, it } from "vitest";
 import { EngineFailure, instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
 
@@ -37,7 +37,7 @@ function pixels(width: number, height: number, f: (x: number, y: number) => numb
   return px;
 }
 
-const webp = (px: Buffer, width: number, height: number, options: sharp.WebpOptions) =>
+const webp = (px: Buffer, width: number, height: number, options: WebpOptions) =>
   sharp(px, { raw: { width, height, channels: 4 } }).webp(options).toBuffer();
 
 function firstDifference(a: Uint8Array, b: Uint8Array): number {

@@ -18,7 +18,8 @@
  *   composited row by row on the logical screen, transparent where the frame does not cover it.
  * - WebP (webp.ts): libwebp decodes straight to twice the target size (its area-average rescaler
  *   works while decoding); an animation's first frame is placed on its canvas at that scale.
- *   Lossless bitstreams still hold their full ARGB image inside libwebp (4 B/pixel).
+ *   Lossless bitstreams and alpha are decoded into a window of rows that slides down (our libwebp
+ *   patch: LZ77 copies reach at most 2^20 pixels back), ≈8 MiB whatever the image size.
  * - AVIF (decode.ts): libavif + dav1d (@jsquash/avif) decode whole (≈20 B/pixel at its peak), the
  *   RGBA8 result then fed to the resampler row by row: the most memory-hungry format by far.
  * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
