@@ -4,7 +4,8 @@
  * never exists at full size; the resampler then does Lanczos3. Lossless (VP8L) bitstreams, and
  * VP8L-compressed alpha, are decoded into a window of rows that slides down (our libwebp patch,
  * scripts/build-wasm/patches/libwebp-vp8l-window.patch): LZ77 back-references reach at most
- * 2^20 pixels back, so about 8 MiB of ARGB instead of 4 bytes per pixel of the whole image.
+ * 2^20 pixels back, so about 8 MiB of ARGB instead of 4 bytes per pixel of the whole image; a
+ * lossy image's alpha plane is a window of 64 rows, as libwebp asks for its rows in order.
  */
 #include <stdlib.h>
 #include "engine.h"
