@@ -114,9 +114,9 @@ export async function generatedImages() {
       bytes: await cached("24mp.webp", () => sharp(photoPixels(6000, 4000, 3, 7), { raw: { width: 6000, height: 4000, channels: 3 } }).webp({ quality: 90 }).toBuffer()),
     },
     {
-      name: "webp-lossless-10mp",
-      note: "3872x2592 lossless WebP",
-      bytes: await cached("10mp-lossless.webp", () => sharp(photoPixels(3872, 2592, 3, 8), { raw: { width: 3872, height: 2592, channels: 3 } }).webp({ lossless: true, effort: 0 }).toBuffer()),
+      name: "webp-lossless-24mp",
+      note: "6000x4000 lossless WebP",
+      bytes: await cached("24mp-lossless.webp", () => sharp(photoPixels(6000, 4000, 3, 8), { raw: { width: 6000, height: 4000, channels: 3 } }).webp({ lossless: true, effort: 0 }).toBuffer()),
     },
     {
       name: "gif-24mp",

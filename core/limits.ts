@@ -10,7 +10,7 @@ export const LimitVars = z.object({
   // Per-encoding limits measured for the resize engine (core/sniff/limits.ts checkEnginePixels).
   MAX_PIXELS_INTERLACED: positiveInt.default(20_000_000),
   MAX_PIXELS_OTHER: positiveInt.default(24_000_000),
-  MAX_PIXELS_LOSSLESS_WEBP: positiveInt.default(10_000_000),
+  MAX_PIXELS_LOSSLESS_WEBP: positiveInt.default(24_000_000),
   MAX_PIXELS_AVIF: positiveInt.default(24_000_000),
   MAX_SIDE: positiveInt.default(16384),
   MAX_FRAMES: positiveInt.default(1000),

@@ -67,8 +67,8 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
  * ≈1-2 MiB whatever its size, and a progressive one keeps only the DCT coefficients its scaled
  * decode reads, within the engine's memory budget (`maxPixels` alone); interlaced PNG keeps half
  * the image (weighs 1.5): `maxPixelsInterlaced`;
- * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP holds its full ARGB image (4 B/pixel):
- * `maxPixelsLosslessWebp`; AVIF keeps dav1d's decoded YUV frame (plus the alpha frame), so its
+ * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP (a window of rows, but large inputs,
+ * held twice): `maxPixelsLosslessWebp`; AVIF keeps dav1d's decoded YUV frame (plus the alpha frame), so its
  * pixels are weighted by that frame's size as 8-bit 4:2:0 opaque pixels (avifPixelWeight: 10-bit
  * or 4:4:4 weighs ≈1.7, 10-bit 4:4:4 ≈3.2, an 8-bit alpha adds ≈0.5; files over 2 MiB weigh
  * more): `maxPixelsAvif`.

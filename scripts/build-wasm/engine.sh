@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds workers/resize/wasm/engine.wasm: libjpeg-turbo, zlib's inflate, libwebp's decoder,
 # Little CMS (ICC profiles to sRGB) and dav1d (AVIF) from Debian's source packages, with Debian's
-# patches (e.g. libwebp's CVE-2023-4863 fix), plus the small C wrapper in wasm/engine/ (streaming
-# scaled JPEG decode, JPEG encode, PNG data inflate, scaled WebP decode, separable Lanczos3).
-# Needs Debian's `emscripten`, `cmake` and `dpkg-dev`, and a deb-src entry for the apt mirror.
+# patches (e.g. libwebp's CVE-2023-4863 fix) and ours in scripts/build-wasm/patches/ (e.g. lossless
+# WebP in bounded memory), plus the small C wrapper in wasm/engine/ (streaming scaled JPEG decode,
+# JPEG encode, PNG data inflate, scaled WebP decode, separable Lanczos3).
+# Needs Debian's `emscripten`, `cmake`, `dpkg-dev` and `patch`, and a deb-src entry for the apt mirror.
 #   scripts/build-wasm/engine.sh           rebuild and overwrite the committed .wasm
 #   scripts/build-wasm/engine.sh --check   rebuild into a temp dir and compare with the committed one
 # Exit 3 means the build could not be reproduced here (tools or the pinned Debian sources cannot be
@@ -19,9 +20,9 @@ dav1d_version="1.0.0"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-if ! command -v emcc >/dev/null || ! command -v cmake >/dev/null || ! command -v dpkg-source >/dev/null; then
+if ! command -v emcc >/dev/null || ! command -v cmake >/dev/null || ! command -v dpkg-source >/dev/null || ! command -v patch >/dev/null; then
   apt-get update -qq || exit 3
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev >/dev/null || exit 3
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emscripten cmake dpkg-dev patch >/dev/null || exit 3
 fi
 # emcc 3.1.6 looks for acorn and friends in Debian's node module folder.
 export NODE_PATH=/usr/share/nodejs
@@ -49,6 +50,8 @@ for dsc in libjpeg-turbo_*.dsc zlib_*.dsc libwebp_*.dsc lcms2_*.dsc dav1d_*.dsc;
 src="$work/libjpeg-turbo-${ljt_version}"
 zsrc="$(echo "$work"/zlib-"${zlib_version}"*/)"
 wsrc="$work/libwebp-${webp_version}"
+# Our own changes to libwebp, on top of Debian's (see each patch's header).
+for p in "$repo"/scripts/build-wasm/patches/libwebp-*.patch; do patch -s -p1 -d "$wsrc" < "$p"; done
 lsrc="$work/lcms2-${lcms_version}"
 
 # CMake's type-size probes misread size_t/unsigned long under emscripten: state them.

@@ -1,8 +1,11 @@
 /*
  * WebP still decoding with libwebp, straight to a reduced size: libwebp's own rescaler (an area
  * average, applied row by row while decoding) does the box part of the resize, so a lossy WebP
- * never exists at full size; the resampler then does Lanczos3. Lossless (VP8L) bitstreams still
- * hold their full ARGB image inside libwebp (4 bytes/pixel), as LZ77 back-references need it.
+ * never exists at full size; the resampler then does Lanczos3. Lossless (VP8L) bitstreams, and
+ * VP8L-compressed alpha, are decoded into a window of rows that slides down (our libwebp patch,
+ * scripts/build-wasm/patches/libwebp-vp8l-window.patch): LZ77 back-references reach at most
+ * 2^20 pixels back, so about 8 MiB of ARGB instead of 4 bytes per pixel of the whole image; a
+ * lossy image's alpha plane is a window of 64 rows, as libwebp asks for its rows in order.
  */
 #include <stdlib.h>
 #include "engine.h"

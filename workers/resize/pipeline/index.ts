@@ -20,7 +20,8 @@
  *   composited row by row on the logical screen, transparent where the frame does not cover it.
  * - WebP (webp.ts): libwebp decodes straight to twice the target size (its area-average rescaler
  *   works while decoding); an animation's first frame is placed on its canvas at that scale.
- *   Lossless bitstreams still hold their full ARGB image inside libwebp (4 B/pixel).
+ *   Lossless bitstreams and alpha are decoded into a window of rows that slides down (our libwebp
+ *   patch: LZ77 copies reach at most 2^20 pixels back), ≈8 MiB whatever the image size.
  * - AVIF (avif.ts): the container parsed in JS (avif-container.ts: primary item, grid tiles, alpha
  *   auxiliary image, nclx), each AV1 image decoded by the engine's dav1d into its own YUV frame
  *   (1.5 B/pixel at 8-bit 4:2:0, 2 bytes a sample above 8 bits), converted to RGBA8 row by row as
