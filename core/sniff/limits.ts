@@ -67,8 +67,8 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
  * ≈1-2 MiB whatever its size, and a progressive one keeps only the DCT coefficients its scaled
  * decode reads, within the engine's memory budget (`maxPixels` alone); interlaced PNG keeps half
  * the image (weighs 1.5): `maxPixelsInterlaced`;
- * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP (a window of rows, but large inputs,
- * held twice): `maxPixelsLosslessWebp`; AVIF keeps dav1d's decoded YUV frame (plus the alpha frame), so its
+ * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP (a window of rows, but the input is
+ * held twice): `maxPixelsLosslessWebp` and `maxBytesLosslessWebp`; AVIF keeps dav1d's decoded YUV frame (plus the alpha frame), so its
  * pixels are weighted by that frame's size as 8-bit 4:2:0 opaque pixels (avifPixelWeight: 10-bit
  * or 4:4:4 weighs ≈1.7, 10-bit 4:4:4 ≈3.2, an 8-bit alpha adds ≈0.5; files over 2 MiB weigh
  * more): `maxPixelsAvif`.
@@ -90,5 +90,9 @@ export function checkEnginePixels(format: ImageFormat, info: { width: number; he
   if (limit !== undefined && info.width * info.height * weight > limit) {
     const scaled = weight === 1 ? `${limit} pixels` : `${Math.floor(limit / weight)} pixels for its encoding`;
     fail(`${kind} image is ${info.width}x${info.height}; the maximum for it is ${scaled}`, "image_too_large");
+  }
+  const maxBytes = limits.maxBytesLosslessWebp;
+  if (kind === "lossless WebP" && maxBytes !== undefined && bytes.length > maxBytes) {
+    fail(`lossless WebP file is ${bytes.length} bytes; the maximum for it is ${maxBytes} bytes`, "image_too_large");
   }
 }

@@ -21,6 +21,11 @@ export interface Limits {
   maxPixelsOther?: number;
   maxPixelsLosslessWebp?: number;
   maxPixelsAvif?: number;
+  /**
+   * Largest lossless WebP file: libwebp reads the bitstream from the engine's memory, beside the
+   * job's own copy of the input, so past this size the input alone would take the job over budget.
+   */
+  maxBytesLosslessWebp?: number;
 }
 
 export interface ImageInfo {

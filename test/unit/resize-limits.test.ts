@@ -104,6 +104,22 @@ describe("resize engine pixel limits", () => {
     expect(avifPixelWeight(padded, 100, 100)).toBeCloseTo((1.5 + 0.55 + (2 * (padded.length - 2 * 1024 * 1024)) / 10_000) / 2.05, 6);
   });
 
+  it("lossless WebP: a file size cap too, as the engine holds its bitstream beside the input", async () => {
+    const small = await sharp({ create: { width: 12, height: 12, channels: 3, background: "#808080" } }).webp({ lossless: true }).toBuffer();
+    expect(refusal(small)).toBeNull();
+    const capped = (bytes: Uint8Array) => {
+      try {
+        inspectImage(bytes, { ...limits, maxBytesLosslessWebp: small.length - 1 });
+        return null;
+      } catch (err) {
+        return err instanceof AppError ? `${err.code}: ${err.message}` : String(err);
+      }
+    };
+    expect(capped(small)).toMatch(/^image_too_large: lossless WebP file is \d+ bytes; the maximum for it is \d+ bytes$/);
+    expect(capped(await sharp({ create: { width: 12, height: 12, channels: 3, background: "#808080" } }).webp({ quality: 50 }).toBuffer())).toBeNull();
+    expect(parseLimits({}).maxBytesLosslessWebp).toBe(30 * 2 ** 20);
+  });
+
   it("defaults keep every limit at or below MAX_PIXELS", () => {
     const d = parseLimits({});
     for (const v of [d.maxPixelsInterlaced, d.maxPixelsOther, d.maxPixelsLosslessWebp, d.maxPixelsAvif]) expect(v).toBeLessThanOrEqual(d.maxPixels);
