@@ -108,6 +108,8 @@ describe("the upload page in Chromium", () => {
   it("opens the file picker from the keyboard and uploads what is picked", async () => {
     // From a fresh load, where keyboard navigation starts at the top.
     await page.goto(sys.url + "/");
+    // Keyboard events go to the focused page: make sure an earlier test's dialog left it focused.
+    await page.bringToFront();
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe("Skip to your uploads");
     await page.keyboard.press("Tab");
