@@ -8,9 +8,9 @@
  * (jidctint.c) and rows/columns {0,1,3,5,7} or {0,1,2,3,5,6,7} for N = 2 and 4 (jidctred.c). The
  * others matter only in one way while scans arrive: whether each is zero, since an AC refinement
  * scan reads a correction bit for every coefficient that is already nonzero. So this store keeps,
- * per block, a 64-bit "nonzero" mask and the values of the nonzero coefficients the IDCT reads; the
- * rest come back as a nonzero placeholder while scans are still arriving and as 0 for the output
- * pass, which never reads them.
+ * per block, a "nonzero" mask (up to its last nonzero row) and the values of the nonzero
+ * coefficients the IDCT reads (most in one byte); the rest come back as a nonzero
+ * placeholder while scans are still arriving and as 0 for the output pass, which never reads them.
  *
  * It plugs into libjpeg's own virtual-array machinery as "backing store": jpeg_mem_available
  * says only a strip of rows fits in memory, so jmemmgr.c keeps a window of maxaccess block rows and
@@ -109,17 +109,29 @@ static void write_rows(j_common_ptr c, backing_store_ptr info, void *buffer, lon
     uint8_t *out = compact.scratch;
     for (uint32_t b = 0; b < s->blocks_per_row; b++, coef += DCTSIZE2) {
       uint64_t nonzero = nonzero_mask(coef);
-      memcpy(out, &nonzero, 8);
-      out += 8;
+      /* Rows of the mask up to the last one with a nonzero coefficient (high frequencies are
+       * mostly zero), then each kept value zigzag-coded in a byte (-127..127), or 0xFF and the
+       * value itself. */
+      int rows = nonzero ? (63 - __builtin_clzll(nonzero)) / 8 + 1 : 0;
+      *out++ = (uint8_t)rows;
+      memcpy(out, &nonzero, 8); /* a fixed-size copy is a single store; only `rows` bytes count */
+      out += rows;
       for (uint64_t kept = nonzero & s->keep; kept; kept &= kept - 1) {
-        memcpy(out, &coef[__builtin_ctzll(kept)], 2);
-        out += 2;
+        int v = coef[__builtin_ctzll(kept)];
+        unsigned z = (unsigned)((v << 1) ^ (v >> 31)) & 0xffff;
+        if (z < 0xff) {
+          *out++ = (uint8_t)z;
+        } else {
+          *out++ = 0xff;
+          memcpy(out, &coef[__builtin_ctzll(kept)], 2);
+          out += 2;
+        }
       }
     }
     uint32_t length = (uint32_t)(out - compact.scratch);
-    if (length > s->capacities[row]) {
+    if (length + 8 > s->capacities[row]) {
       /* Refinement scans only add nonzero values: leave room so a row is not moved every scan. */
-      uint32_t capacity = length + length / 4;
+      uint32_t capacity = length + length / 4 + 8;
       compact.used += (double)capacity - s->capacities[row];
       if (compact.used > compact.budget) {
         store_fail(c, "progressive JPEG: its DCT coefficients exceed the engine's memory budget");
@@ -149,14 +161,22 @@ static void read_rows(j_common_ptr c, backing_store_ptr info, void *buffer, long
     }
     for (uint32_t b = 0; b < s->blocks_per_row; b++, coef += DCTSIZE2) {
       uint64_t nonzero;
+      int rows = *in++;
+      /* Records are allocated 8 bytes longer than they are, so this load stays inside. */
       memcpy(&nonzero, in, 8);
-      in += 8;
+      nonzero &= rows == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * rows)) - 1;
+      in += rows;
       memset(coef, 0, sizeof(JBLOCK));
       for (uint64_t bits = nonzero; bits; bits &= bits - 1) {
         int k = __builtin_ctzll(bits);
         if (s->keep >> k & 1) {
-          memcpy(&coef[k], in, 2);
-          in += 2;
+          unsigned z = *in++;
+          if (z != 0xff) {
+            coef[k] = (JCOEF)((z >> 1) ^ -(int)(z & 1));
+          } else {
+            memcpy(&coef[k], in, 2);
+            in += 2;
+          }
         } else {
           coef[k] = placeholder;
         }
@@ -192,7 +212,8 @@ void jpeg_open_backing_store(j_common_ptr c, backing_store_ptr info, long total_
   s->rows = calloc((size_t)height, sizeof(uint8_t *));
   s->lengths = calloc((size_t)height, sizeof(uint32_t));
   s->capacities = calloc((size_t)height, sizeof(uint32_t));
-  size_t scratch = (size_t)width * (8 + sizeof(JBLOCK));
+  /* At most: the row count, 8 mask bytes and 64 values of 3 bytes (escape and value). */
+  size_t scratch = (size_t)width * (1 + 8 + 3 * DCTSIZE2);
   if (scratch > compact.scratch_size) {
     free(compact.scratch);
     compact.scratch = malloc(scratch);
