@@ -73,14 +73,19 @@ describe("engine JPEG decoding", () => {
   // identically) decodes from its coefficients as they stream: equal pixels prove nothing was lost.
   describe("progressive files", () => {
     const pixels = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: "#000", noise: { type: "gaussian", mean: 120, sigma: 50 } } }).blur(1.2);
-    const pair = async (w: number, h: number, chromaSubsampling: string) => {
+    // `kind`: a chroma subsampling, or "grey" (one component) or "cmyk" (four).
+    const pair = async (w: number, h: number, kind: string) => {
       const raw = await pixels(w, h).raw().toBuffer();
-      const make = (progressive: boolean) => sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 92, progressive, chromaSubsampling }).toBuffer();
+      const make = (progressive: boolean) => {
+        const img = sharp(raw, { raw: { width: w, height: h, channels: 3 } });
+        const coded = kind === "grey" ? img.greyscale() : kind === "cmyk" ? img.toColourspace("cmyk") : img;
+        return coded.jpeg({ quality: 92, progressive, chromaSubsampling: kind.includes(":") ? kind : "4:4:4" }).toBuffer();
+      };
       return { baseline: await make(false), progressive: await make(true) };
     };
 
-    it.each(["4:2:0", "4:4:4"])("decode exactly like the baseline coding of the same picture at every scale (%s)", async (chroma) => {
-      const { baseline, progressive } = await pair(2400, 1600, chroma);
+    it.each(["4:2:0", "4:4:4", "grey", "cmyk"])("decode exactly like the baseline coding of the same picture at every scale (%s)", async (chroma) => {
+      const { baseline, progressive } = await pair(chroma === "grey" ? 4800 : 2400, chroma === "grey" ? 3200 : 1600, chroma);
       const atScale = (bytes: Uint8Array, num: number) => {
         const inst = instantiateEngine(engineModule);
         jpegBegin(inst, bytes);
