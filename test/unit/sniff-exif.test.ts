@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { cat, enc, hasCorpus, inspectWith, read, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
+import { cat, enc, hasCorpus, read, SNIFF_LIMITS, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { displaySize, exifOrientation, inspectImage, type Limits } from "../../core/sniff";
-import { pngChunk, png, riffChunk, riff, vp8l, jpeg } from "./sniff-builders";
+import { pngChunk, png, riffChunk, riff, vp8l } from "./sniff-builders";
 
-const LIMITS: Limits = { maxPixels: 40_000_000, maxSide: 16_384, maxFrames: 500, maxTotalPixels: 100_000_000, maxAspect: 50, maxMetadataBytes: 1 << 20 };
-
-const inspect = inspectWith(LIMITS);
+const LIMITS: Limits = SNIFF_LIMITS;
 
 // ---- EXIF -----------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 import { deflateRawSync, deflateSync, constants as zc } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { cat, codeOf, enc, hasCorpus, inspectWith, read, u32be } from "./sniff-helpers";
+import { cat, codeOf, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u32be } from "./sniff-helpers";
 import { AppError } from "../../core/errors";
 import { inspectImage, type Limits } from "../../core/sniff";
 import { parseAvif } from "../../core/sniff/avif";
@@ -9,9 +9,9 @@ import { validateZlib } from "../../core/sniff/inflate";
 import { parseJpeg } from "../../core/sniff/jpeg";
 import { parsePng } from "../../core/sniff/png";
 import { parseWebp } from "../../core/sniff/webp";
-import { png, lzw, gifFile, frame, GIF_1PX, riffChunk, riff, vp8l, vp8, anmf, anim, vp8xHeader, jpeg } from "./sniff-builders";
+import { lzw, gifFile, frame, GIF_1PX, riffChunk, riff, vp8l, vp8, anmf, anim, vp8xHeader } from "./sniff-builders";
 
-const LIMITS: Limits = { maxPixels: 40_000_000, maxSide: 16_384, maxFrames: 500, maxTotalPixels: 100_000_000, maxAspect: 50, maxMetadataBytes: 1 << 20 };
+const LIMITS: Limits = SNIFF_LIMITS;
 
 const inspect = inspectWith(LIMITS);
 

@@ -1,10 +1,10 @@
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { cat, enc, inspectWith, u32be } from "./sniff-helpers";
+import { cat, enc, inspectWith, SNIFF_LIMITS, u32be } from "./sniff-helpers";
 import { inspectImage, type Limits } from "../../core/sniff";
-import { pngChunk, PNG_SIG, ihdr, idat, png, fctl, frame, jseg, DQT, sof, sos, jpeg } from "./sniff-builders";
+import { pngChunk, PNG_SIG, ihdr, idat, png, fctl, jseg, DQT, sof, sos, jpeg } from "./sniff-builders";
 
-const LIMITS: Limits = { maxPixels: 40_000_000, maxSide: 16_384, maxFrames: 500, maxTotalPixels: 100_000_000, maxAspect: 50, maxMetadataBytes: 1 << 20 };
+const LIMITS: Limits = SNIFF_LIMITS;
 
 const inspect = inspectWith(LIMITS);
 
