@@ -6,6 +6,7 @@ import type { ResizeJob, StoredVariant } from "../../core/schemas";
 import { displaySize, inspectImage } from "../../core/sniff";
 import { planWidths, variantKey } from "../../core/variants";
 import { AppError } from "../../core/errors";
+import { OneAtATime } from "./one-at-a-time";
 import { readOriginal } from "./original";
 import { PipelineError, renderVariants } from "./pipeline";
 
@@ -15,6 +16,28 @@ type ResizeEnv = Cloudflare.ResizeEnv;
 export class PermanentFailure extends Error {}
 
 export type JobOutcome = "ready" | "skipped" | "gone";
+
+/** One image in memory per isolate at a time (one-at-a-time.ts). */
+const imageTurn = new OneAtATime();
+
+/** Reads, re-validates and renders an original: the part of a job that holds the image. */
+async function renderOriginal(env: ResizeEnv, key: string) {
+  const bytes = await readOriginal(env.BUCKET, key);
+  if (!bytes) throw new PermanentFailure("the original is missing from storage");
+  let info;
+  try {
+    info = inspectImage(bytes, parseLimits(env));
+  } catch (err) {
+    if (err instanceof AppError) throw new PermanentFailure(`the original failed validation: ${err.message}`);
+    throw err;
+  }
+  try {
+    return await renderVariants(bytes, info, planWidths(displaySize(info).width));
+  } catch (err) {
+    if (err instanceof PipelineError) throw new PermanentFailure(`the image could not be decoded: ${err.message}`);
+    throw err;
+  }
+}
 
 /**
  * One resize job, idempotent: the same message twice writes the same keys with the same bytes.
@@ -31,25 +54,7 @@ export async function processJob(env: ResizeEnv, job: ResizeJob): Promise<JobOut
     .set({ status: "processing", attempts: sql`${images.attempts} + 1`, updatedAt: Date.now() })
     .where(eq(images.id, job.id));
 
-  const bytes = await readOriginal(env.BUCKET, row.originalKey);
-  if (!bytes) throw new PermanentFailure("the original is missing from storage");
-
-  let info;
-  try {
-    info = inspectImage(bytes, parseLimits(env));
-  } catch (err) {
-    if (err instanceof AppError) throw new PermanentFailure(`the original failed validation: ${err.message}`);
-    throw err;
-  }
-  const display = displaySize(info);
-  let rendered;
-  try {
-    rendered = await renderVariants(bytes, info, planWidths(display.width));
-  } catch (err) {
-    if (err instanceof PipelineError) throw new PermanentFailure(`the image could not be decoded: ${err.message}`);
-    throw err;
-  }
-
+  const rendered = await imageTurn.run(() => renderOriginal(env, row.originalKey));
   const variants: StoredVariant[] = [];
   const keys: string[] = [];
   for (const v of rendered) {
