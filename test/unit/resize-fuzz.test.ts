@@ -44,4 +44,29 @@ describe.skipIf(!existsSync(CORPUS))("engine decoders on damaged input", () => {
     }
     expect([...outcomes].filter((o) => o.startsWith("unexpected"))).toEqual([]);
   });
+
+  // Large enough for the compact coefficient store (progressive, ≥ 8 MiB of coefficients): damage
+  // in the scans must never corrupt the store's own records.
+  it("a progressive JPEG decoded through the compact store: decodes or fails with a PipelineError", async () => {
+    const sharp = (await import("sharp")).default;
+    const original = await sharp({ create: { width: 2400, height: 1600, channels: 3, background: "#000", noise: { type: "gaussian", mean: 120, sigma: 50 } } })
+      .jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" })
+      .toBuffer();
+    let seed = 0xc0ef;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const outcomes = new Set<string>();
+    for (let k = 0; k < 16; k++) {
+      const bytes = Uint8Array.from(original);
+      for (let j = 0, n = 1 + Math.floor(random() * 8); j < n; j++) bytes[Math.floor(1024 + random() * (bytes.length - 1024))] = Math.floor(random() * 256);
+      const inst = instantiateEngine(engineModule);
+      try {
+        decodeJpegResized(inst, bytes, 2400, 1600, 1024, 683);
+        expect(inst.exports.jd_coefficient_bytes()).toBeGreaterThan(0);
+        outcomes.add("decoded");
+      } catch (err) {
+        outcomes.add(err instanceof PipelineError ? "PipelineError" : `unexpected: ${String(err)}`);
+      }
+    }
+    expect([...outcomes].filter((o) => o.startsWith("unexpected"))).toEqual([]);
+  }, 60_000);
 });
