@@ -29,6 +29,8 @@ const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
   { name: "72mp-progressive.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90, progressive: true }).toBuffer() },
   // Turned by EXIF: the variants' width is the stored height, so it decodes at 3/8, not 1/8.
   { name: "72mp-progressive-turned.jpg", make: () => raw(10315, 7049, 16).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer() },
+  // Tall: its 1024 px JPEG fallback needs libjpeg's full coefficient buffer in the same engine.
+  { name: "4.8mp-progressive-tall.jpg", make: () => raw(1200, 4000, 17).jpeg({ quality: 90, progressive: true }).toBuffer() },
   { name: "48mp-progressive-444.jpg", make: () => raw(8000, 6000, 12).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer() },
   { name: "24mp-fast.png", make: () => raw(6000, 4000, 11).png({ compressionLevel: 1 }).toBuffer() },
   { name: "13.3mp-interlaced.png", make: () => raw(4464, 2976, 13).png({ compressionLevel: 9, progressive: true }).toBuffer() },

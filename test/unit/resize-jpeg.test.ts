@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { instantiateEngine, jpegBegin, jpegDecodeTo, jpegScaledSize } from "../../workers/resize/pipeline/codecs/engine-core";
+import { encodeJpegInEngine, engineRgba, instantiateEngine, jpegBegin, jpegDecodeTo, jpegScaledSize } from "../../workers/resize/pipeline/codecs/engine-core";
 import { PipelineError } from "../../workers/resize/pipeline/errors";
 import { decodeJpegResized } from "../../workers/resize/pipeline/jpeg";
 
@@ -113,6 +113,16 @@ describe("engine JPEG decoding", () => {
       expect(p.memory).toBeLessThan(24 * 2 ** 20);
       expect(decode(progressive, 4000, 3000, 2000, 1500).scale).toBe("5/8");
       expect(decode(baseline, 4000, 3000, 1024, 768).coefficientBytes).toBe(0);
+    }, 30_000);
+
+    it("leave the same engine able to encode a large JPEG fallback afterwards (a tall variant)", async () => {
+      const { progressive } = await pair(1200, 4000, "4:2:0");
+      const inst = instantiateEngine(engineModule);
+      const { image } = decodeJpegResized(inst, progressive, 1200, 4000, 1024, 3413);
+      expect(inst.exports.jd_coefficient_bytes()).toBeGreaterThan(0);
+      // 1024x3413 at 4:2:0 needs ≈10 MB of coefficients for its optimised Huffman pass.
+      const encoded = encodeJpegInEngine(inst, engineRgba(inst, image), 80);
+      expect((await sharp(encoded).metadata()).height).toBe(3413);
     }, 30_000);
 
     it("refuse cleanly when the coefficients would exceed the memory budget", async () => {

@@ -57,9 +57,11 @@ long jpeg_mem_init(j_common_ptr c) { (void)c; return 0; }
 void jpeg_mem_term(j_common_ptr c) { (void)c; }
 
 size_t jpeg_mem_available(j_common_ptr c, size_t min_bytes, size_t max_bytes, size_t allocated) {
-  (void)c; (void)allocated;
+  (void)allocated;
   /* Only the strip libjpeg must have (maxaccess rows of each array): the rest goes to the store. */
-  return compact.enabled && max_bytes > COMPACT_ABOVE ? min_bytes : max_bytes;
+  /* Decompression only: the same instance later encodes the JPEG fallbacks, whose optimised
+   * Huffman tables need libjpeg's full coefficient buffer (never the store). */
+  return compact.enabled && c->is_decompressor && max_bytes > COMPACT_ABOVE ? min_bytes : max_bytes;
 }
 
 /* Positions (0..7) along one axis that an IDCT producing `size` samples per block reads. */
