@@ -26,7 +26,7 @@ export default {
     const info = inspectImage(bytes, LIMITS);
     const stats = { decodeMs: 0, resizeMs: 0, orientMs: 0, encodeMs: { webp: 0, jpeg: 0, png: 0 }, peakWasmBytes: 0, peakWasmByCodec: {}, peakIsolateBytes: 0, transparent: false } as RenderStats;
     const t = performance.now();
-    const variants = await renderVariants(bytes, info, planWidths(displaySize(info).width), stats);
+    const variants = await renderVariants(bytes, info, planWidths(displaySize(info).width, displaySize(info).height, info.hasAlpha), stats);
     const ms = performance.now() - t;
     const withBytes = url.searchParams.get("bytes") === "1";
     return Response.json({

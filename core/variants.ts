@@ -9,13 +9,34 @@ export const CONTENT_TYPES = { avif: "image/avif", webp: "image/webp", jpeg: "im
 >;
 
 /**
- * Target widths for an image of this display width, largest first. Never upscales: a standard width
+ * Most pixels one variant may have. A variant exists whole in the resize Worker several times over
+ * (the engine's RGBA, the copy being encoded, the WebP encoder's buffers), and a transparent one
+ * costs far more to encode (libwebp codes its alpha losslessly; photon writes the PNG fallback):
+ * measured ≈20 bytes a pixel opaque, ≈45 with alpha (docs/performance.md). These caps keep a job
+ * inside its 100 MiB. They only bind for tall images: opaque ones taller than 1:3 (long
+ * screenshots), and ones that can carry alpha taller than 2:3.
+ */
+export const MAX_VARIANT_PIXELS = 3 * 1024 * 1024;
+export const MAX_VARIANT_PIXELS_ALPHA = 1.5 * 1024 * 1024;
+
+/**
+ * Target widths for an image of this display size, largest first. Never upscales: a standard width
  * wider than the image is skipped, and an image narrower than the largest standard width also gets
  * a copy at its own width, so every image has at least one variant and `/i/{id}` shows it whole.
+ * A width whose variant would exceed the pixel cap is skipped too; when that leaves none (a very
+ * tall image), the one variant is as wide as the cap allows.
  */
-export function planWidths(displayWidth: number): number[] {
-  const widths: number[] = VARIANT_WIDTHS.filter((w) => w <= displayWidth);
-  if (displayWidth < VARIANT_WIDTHS[0]) widths.unshift(displayWidth);
+export function planWidths(displayWidth: number, displayHeight: number, hasAlpha = false): number[] {
+  const cap = hasAlpha ? MAX_VARIANT_PIXELS_ALPHA : MAX_VARIANT_PIXELS;
+  const candidates: number[] = VARIANT_WIDTHS.filter((w) => w <= displayWidth);
+  if (displayWidth < VARIANT_WIDTHS[0]) candidates.unshift(displayWidth);
+  const fits = (w: number) => w * scaledHeight(displayWidth, displayHeight, w) <= cap;
+  const widths = candidates.filter(fits);
+  if (widths.length === 0) {
+    let w = Math.max(1, Math.min(displayWidth, Math.floor(Math.sqrt((cap * displayWidth) / displayHeight))));
+    while (w > 1 && !fits(w)) w--;
+    widths.push(w);
+  }
   return [...new Set(widths)].sort((a, b) => b - a);
 }
 

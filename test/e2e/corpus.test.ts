@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseLimits } from "../../core/limits";
+import { inspectImage } from "../../core/sniff";
 import { planWidths, scaledHeight } from "../../core/variants";
 import { CORPUS, manifest, startTestSystem, uploadFile, waitSettled, type ManifestEntry, type TestSystem } from "./system";
 
@@ -49,12 +51,14 @@ describe("the shared corpus, every file with its manifest verdict", () => {
 
   it("accepts each accept file and makes variants of the right sizes", async () => {
     const accepts = (await manifest()).filter((e) => e.expect === "accept");
-    const ids = new Map<string, ManifestEntry>();
+    const ids = new Map<string, ManifestEntry & { hasAlpha: boolean }>();
     for (const entry of accepts) {
-      const res = await uploadFile(sys.url, await readFile(path.join(CORPUS, entry.path)), path.basename(entry.path));
+      const bytes = await readFile(path.join(CORPUS, entry.path));
+      const res = await uploadFile(sys.url, bytes, path.basename(entry.path));
       const body = (await res.json()) as { id: string; error: { code: string } };
       expect(res.status, `${entry.path}: ${JSON.stringify(body)}`).toBe(202);
-      ids.set(body.id, entry);
+      // Whether the file can carry alpha decides its variant pixel cap.
+      ids.set(body.id, { ...entry, hasAlpha: inspectImage(bytes, parseLimits({})).hasAlpha });
     }
     let ready = 0;
     for (const [id, entry] of ids) {
@@ -62,7 +66,7 @@ describe("the shared corpus, every file with its manifest verdict", () => {
       expect(record.status, `${entry.path}: ${record.error}`).toBe("ready");
       const display = displaySize(entry);
       expect([record.width, record.height], entry.path).toEqual([display.width, display.height]);
-      const expected = planWidths(display.width).map((w) => `${w}x${scaledHeight(display.width, display.height, w)}`);
+      const expected = planWidths(display.width, display.height, entry.hasAlpha).map((w) => `${w}x${scaledHeight(display.width, display.height, w)}`);
       const got = [...new Set(record.variants.map((v) => `${v.width}x${v.height}`))];
       expect(got, entry.path).toEqual(expected);
       // Check the bytes of the largest variant in each format really are that image.

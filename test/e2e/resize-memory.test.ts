@@ -29,8 +29,6 @@ const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
   { name: "72mp-progressive.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90, progressive: true }).toBuffer() },
   // Turned by EXIF: the variants' width is the stored height, so it decodes at 3/8, not 1/8.
   { name: "72mp-progressive-turned.jpg", make: () => raw(10315, 7049, 16).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer() },
-  // Tall: its 1024 px JPEG fallback needs libjpeg's full coefficient buffer in the same engine.
-  { name: "4.8mp-progressive-tall.jpg", make: () => raw(1200, 4000, 17).jpeg({ quality: 90, progressive: true }).toBuffer() },
   { name: "48mp-progressive-444.jpg", make: () => raw(8000, 6000, 12).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer() },
   { name: "24mp-fast.png", make: () => raw(6000, 4000, 11).png({ compressionLevel: 1 }).toBuffer() },
   { name: "13.3mp-interlaced.png", make: () => raw(4464, 2976, 13).png({ compressionLevel: 9, progressive: true }).toBuffer() },
@@ -63,6 +61,22 @@ describe("resize engine memory inside workerd", () => {
     const bytes = await cached(name, make);
     const result = await probe.render(bytes);
     expect(result.variants.map((v) => v.width)).toEqual([1024, 1024, 800, 800, 500, 500]);
+    expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
+  });
+
+  // Tall images (long screenshots): their variants are capped in pixels (core/variants.ts), at the
+  // caps here, opaque and transparent, plus one far taller than any standard width allows.
+  const TALL: { name: string; make: () => Promise<Buffer>; widths: number[] }[] = [
+    { name: "tall-1080x3240.png", make: () => raw(1080, 3240, 31).png({ compressionLevel: 1 }).toBuffer(), widths: [1024, 800, 500] },
+    // Its 1024x3072 JPEG fallback needs libjpeg's full coefficient buffer (9 MiB) after the compact store.
+    { name: "tall-1080x3240-progressive.jpg", make: () => raw(1080, 3240, 32).jpeg({ quality: 90, progressive: true }).toBuffer(), widths: [1024, 800, 500] },
+    { name: "tall-1080x1620-alpha.webp", make: () => sharp(photoPixels(1080, 1620, 4, 33).map((v, i) => (i % 4 === 3 ? (i >> 6) & 255 : v)), { raw: { width: 1080, height: 1620, channels: 4 } }).webp({ quality: 80 }).toBuffer(), widths: [1024, 800, 500] },
+    { name: "tall-1080x8000.png", make: () => raw(1080, 8000, 34).png({ compressionLevel: 6 }).toBuffer(), widths: [500] },
+  ];
+  it.each(TALL)("$name: capped variants, under 100 MiB", async ({ name, make, widths }) => {
+    const bytes = await cached(name, make);
+    const result = await probe.render(bytes);
+    expect([...new Set(result.variants.map((v) => v.width))]).toEqual(widths);
     expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
   });
 

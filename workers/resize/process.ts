@@ -32,7 +32,7 @@ async function renderOriginal(env: ResizeEnv, key: string) {
     throw err;
   }
   try {
-    return await renderVariants(bytes, info, planWidths(displaySize(info).width));
+    return await renderVariants(bytes, info, planWidths(displaySize(info).width, displaySize(info).height, info.hasAlpha));
   } catch (err) {
     if (err instanceof PipelineError) throw new PermanentFailure(`the image could not be decoded: ${err.message}`);
     throw err;
