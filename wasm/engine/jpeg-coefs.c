@@ -34,7 +34,7 @@
 
 typedef struct {
   uint8_t **rows; /* one record per block row: per block, the mask then the kept nonzero values */
-  uint32_t *lengths, *capacities;
+  uint32_t *capacities; /* bytes allocated per record: a record is read back by walking it */
   uint32_t nrows, blocks_per_row;
   uint64_t keep; /* natural-order positions the IDCT reads */
 } coef_store;
@@ -144,7 +144,6 @@ static void write_rows(j_common_ptr c, backing_store_ptr info, void *buffer, lon
       s->capacities[row] = capacity;
     }
     memcpy(s->rows[row], compact.scratch, length);
-    s->lengths[row] = length;
   }
 }
 
@@ -192,7 +191,6 @@ static void close_store(j_common_ptr c, backing_store_ptr info) {
   coef_store *s = store_of(info);
   for (uint32_t r = 0; r < s->nrows; r++) free(s->rows[r]);
   free(s->rows);
-  free(s->lengths);
   free(s->capacities);
   memset(s, 0, sizeof(*s));
 }
@@ -212,7 +210,6 @@ void jpeg_open_backing_store(j_common_ptr c, backing_store_ptr info, long total_
   s->blocks_per_row = (uint32_t)width;
   s->keep = keep_mask(comp->DCT_scaled_size);
   s->rows = calloc((size_t)height, sizeof(uint8_t *));
-  s->lengths = calloc((size_t)height, sizeof(uint32_t));
   s->capacities = calloc((size_t)height, sizeof(uint32_t));
   /* At most: the row count, 8 mask bytes and 64 values of 3 bytes (escape and value). */
   size_t scratch = (size_t)width * (1 + 8 + 3 * DCTSIZE2);
@@ -221,10 +218,10 @@ void jpeg_open_backing_store(j_common_ptr c, backing_store_ptr info, long total_
     compact.scratch = malloc(scratch);
     compact.scratch_size = scratch;
   }
-  if (!s->rows || !s->lengths || !s->capacities || !compact.scratch) {
+  if (!s->rows || !s->capacities || !compact.scratch) {
     store_fail(c, "progressive JPEG: out of memory for its DCT coefficients");
   }
-  compact.used += (double)height * (sizeof(uint8_t *) + 2 * sizeof(uint32_t)) + (double)scratch;
+  compact.used += (double)height * (sizeof(uint8_t *) + sizeof(uint32_t)) + (double)scratch;
   info->temp_name[0] = (char)ci;
   info->read_backing_store = read_rows;
   info->write_backing_store = write_rows;
