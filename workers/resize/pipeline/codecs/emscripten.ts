@@ -15,26 +15,8 @@ export type EmscriptenFactory<M> = (options: ModuleOptions) => Promise<M>;
 
 export interface EmscriptenInstance<M> extends WasmInstance {
   readonly module: M;
-  /** Lines the C code printed (libjpeg warnings and errors, libavif diagnostics); cleared per call. */
+  /** Lines the codec printed (its diagnostics); cleared per call. */
   readonly log: string[];
-}
-
-/**
- * The embind glue of the jSquash codecs builds results with `new ImageData(data, w, h)` and only
- * polyfills it when it recognises Node or a service-worker-style Worker. workerd has no ImageData:
- * install a minimal one (data/width/height, all this pipeline reads) if the global is missing.
- */
-export function ensureImageData(): void {
-  const g = globalThis as { ImageData?: unknown };
-  if (typeof g.ImageData === "function") return;
-  g.ImageData = class ImageData {
-    readonly colorSpace = "srgb";
-    constructor(
-      readonly data: Uint8ClampedArray,
-      readonly width: number,
-      readonly height: number,
-    ) {}
-  };
 }
 
 /**
@@ -47,10 +29,8 @@ export function emscriptenSlot<M>(
   name: string,
   factory: EmscriptenFactory<M>,
   wasm: WebAssembly.Module,
-  options: { reuse: boolean } = { reuse: true },
 ): InstanceSlot<EmscriptenInstance<M>> {
   return new InstanceSlot(name, async () => {
-    ensureImageData();
     const log: string[] = [];
     let memory: WebAssembly.Memory | undefined;
     const module = await factory({
@@ -66,5 +46,5 @@ export function emscriptenSlot<M>(
     });
     if (!memory) throw new Error(`${name}: the Emscripten runtime did not instantiate its module`);
     return { module, memory, log };
-  }, options);
+  });
 }
