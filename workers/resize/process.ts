@@ -31,8 +31,9 @@ async function renderOriginal(env: ResizeEnv, key: string) {
     if (err instanceof AppError) throw new PermanentFailure(`the original failed validation: ${err.message}`);
     throw err;
   }
+  const display = displaySize(info);
   try {
-    return await renderVariants(bytes, info, planWidths(displaySize(info).width, displaySize(info).height, info.hasAlpha));
+    return await renderVariants(bytes, info, planWidths(display.width, display.height, info.hasAlpha));
   } catch (err) {
     if (err instanceof PipelineError) throw new PermanentFailure(`the image could not be decoded: ${err.message}`);
     throw err;
