@@ -68,31 +68,30 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
  * decode reads, within the engine's memory budget (`maxPixels` alone); interlaced PNG keeps half
  * the image (weighs 1.5): `maxPixelsInterlaced`;
  * PNG, GIF and lossy WebP: `maxPixelsOther`; lossless WebP (a window of rows, but the input is
- * held twice): `maxPixelsLosslessWebp` and `maxBytesLosslessWebp`; AVIF keeps dav1d's decoded YUV frame (plus the alpha frame), so its
- * pixels are weighted by that frame's size as 8-bit 4:2:0 opaque pixels (avifPixelWeight: 10-bit
+ * held twice): `maxPixelsLosslessWebp` and `maxBytesLosslessWebp`; AVIF keeps dav1d's decoded YUV
+ * frame (plus the alpha frame), so its pixels are weighted by that frame's size as 8-bit 4:2:0 opaque pixels (avifPixelWeight: 10-bit
  * or 4:4:4 weighs ≈1.7, 10-bit 4:4:4 ≈3.2, an 8-bit alpha adds ≈0.5; files over 2 MiB weigh
  * more): `maxPixelsAvif`.
  */
-export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number; progressive: boolean }, bytes: Uint8Array, limits: Limits): void {
-  const interlacedPng = format === "png" && bytes[28] === 1;
+export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number }, bytes: Uint8Array, limits: Limits): void {
+  const rule = engineRule(format, info, bytes, limits);
+  if (rule.maxPixels !== undefined && info.width * info.height * rule.weight > rule.maxPixels) {
+    const scaled = rule.weight === 1 ? `${rule.maxPixels} pixels` : `${Math.floor(rule.maxPixels / rule.weight)} pixels for its encoding`;
+    fail(`${rule.kind} image is ${info.width}x${info.height}; the maximum for it is ${scaled}`, "image_too_large");
+  }
+  if (rule.maxBytes !== undefined && bytes.length > rule.maxBytes) {
+    fail(`${rule.kind} file is ${bytes.length} bytes; the maximum for it is ${rule.maxBytes} bytes`, "image_too_large");
+  }
+}
+
+/** Which of the limits above an encoding falls under, and how its pixels weigh against it. */
+function engineRule(format: ImageFormat, info: { width: number; height: number }, bytes: Uint8Array, limits: Limits): { kind: string; weight: number; maxPixels?: number; maxBytes?: number } {
   // Interlaced PNG: its even rows (2 B/pixel) beside an input of up to MAX_UPLOAD_BYTES: weighs 1.5.
-  const weight = interlacedPng ? 1.5 : format === "avif" ? avifPixelWeight(bytes, info.width, info.height) : 1;
-  const [limit, kind] =
-    interlacedPng
-      ? [limits.maxPixelsInterlaced, "interlaced PNG"]
-      : format === "avif"
-        ? [limits.maxPixelsAvif, "AVIF"]
-        : format === "webp" && webpFirstBitstream(bytes) === "VP8L"
-          ? [limits.maxPixelsLosslessWebp, "lossless WebP"]
-          : format !== "jpeg"
-            ? [limits.maxPixelsOther, format.toUpperCase()]
-            : [undefined, "JPEG"];
-  if (limit !== undefined && info.width * info.height * weight > limit) {
-    const scaled = weight === 1 ? `${limit} pixels` : `${Math.floor(limit / weight)} pixels for its encoding`;
-    fail(`${kind} image is ${info.width}x${info.height}; the maximum for it is ${scaled}`, "image_too_large");
+  if (format === "png" && bytes[28] === 1) return { kind: "interlaced PNG", weight: 1.5, maxPixels: limits.maxPixelsInterlaced };
+  if (format === "avif") return { kind: "AVIF", weight: avifPixelWeight(bytes, info.width, info.height), maxPixels: limits.maxPixelsAvif };
+  if (format === "webp" && webpFirstBitstream(bytes) === "VP8L") {
+    return { kind: "lossless WebP", weight: 1, maxPixels: limits.maxPixelsLosslessWebp, maxBytes: limits.maxBytesLosslessWebp };
   }
-  const maxBytes = limits.maxBytesLosslessWebp;
-  if (kind === "lossless WebP" && maxBytes !== undefined && bytes.length > maxBytes) {
-    fail(`lossless WebP file is ${bytes.length} bytes; the maximum for it is ${maxBytes} bytes`, "image_too_large");
-  }
+  if (format === "jpeg") return { kind: "JPEG", weight: 1 };
+  return { kind: format.toUpperCase(), weight: 1, maxPixels: limits.maxPixelsOther };
 }
