@@ -1,5 +1,4 @@
-import { type Box, cString, fullBox, readBoxes } from "./bmff";
-import { ALPHA_URNS, type Item, prop, readHeifMeta } from "./heif";
+import type { Box } from "./bmff";
 
 /** Bytes per pixel of dav1d's frame for an av1C: luma plus chroma planes, 2 bytes a sample above 8 bits. */
 function av1FrameBytes(bytes: Uint8Array, av1C: Box | undefined): number {
@@ -21,25 +20,12 @@ const FREE_FILE_BYTES = 2 * 1024 * 1024;
  * How many 8-bit 4:2:0 opaque pixels an AVIF weighs for the resize engine (at least 1 each). Its
  * dav1d keeps the decoded YUV frame (1.5 B/pixel at 8-bit 4:2:0, 6 at 10/12-bit 4:4:4), an alpha
  * frame when there is one, and its working memory; the AV1 data is copied into WebAssembly memory
- * beside the JS copy, so file bytes beyond the first 2 MiB count twice. Called after parseAvif
- * accepted the file.
+ * beside the JS copy, so file bytes beyond the first 2 MiB count twice. `colour` and `alpha` are the
+ * av1C boxes of the coded images (a grid's first tile), as parseAvif has found and checked them.
  */
-export function avifPixelWeight(bytes: Uint8Array, width: number, height: number): number {
-  const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta") as Box;
-  const { primaryId, items, refs } = readHeifMeta(bytes, meta);
-  const coded = (id: number): Item | undefined => {
-    const item = items.get(id);
-    if (item?.type !== "grid") return item;
-    return items.get(refs.find((r) => r.type === "dimg" && r.from === id)?.to[0] ?? -1);
-  };
-  let total = av1FrameBytes(bytes, prop(coded(primaryId) as Item, "av1C"));
-  for (const item of items.values()) {
-    const auxC = prop(item, "auxC");
-    if (!auxC || !ALPHA_URNS.has(cString(fullBox(bytes, auxC).r))) continue;
-    if (!refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) continue;
-    const alpha = coded(item.id);
-    total += alpha ? av1FrameBytes(bytes, prop(alpha, "av1C")) : 0;
-  }
+export function avifPixelWeight(fileBytes: Uint8Array, width: number, height: number, colour: Box | undefined, alpha: (Box | undefined)[]): number {
+  let total = av1FrameBytes(fileBytes, colour);
+  for (const av1C of alpha) total += av1FrameBytes(fileBytes, av1C);
   const pixels = Math.max(1, width * height);
-  return Math.max(1, (total + DAV1D_WORK + (2 * Math.max(0, bytes.length - FREE_FILE_BYTES)) / pixels) / UNIT);
+  return Math.max(1, (total + DAV1D_WORK + (2 * Math.max(0, fileBytes.length - FREE_FILE_BYTES)) / pixels) / UNIT);
 }

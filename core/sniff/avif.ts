@@ -2,6 +2,7 @@ import { fail, Reader, startsWith } from "./bytes";
 import { av1SequenceInfo } from "./av1";
 import { type Box, cString, fullBox, readBoxes } from "./bmff";
 import { ALPHA_URNS, ftypBrands, type Item, prop, readHeifMeta, unreferenced } from "./heif";
+import { avifPixelWeight } from "./avif-weight";
 import { checkSize, MetaBudget } from "./limits";
 import { assertNoActiveContent } from "./polyglot";
 import type { Limits, Parsed } from "./types";
@@ -46,6 +47,13 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
   };
   const [width, height] = size(primary, "AVIF image");
 
+  // A grid's tiles, in order, over all of its dimg references.
+  const tilesOf = (item: Item): number[] => refs.filter((r) => r.type === "dimg" && r.from === item.id).flatMap((r) => r.to);
+  // The av1C a decoder meets for an item: its own, or its first tile's for a grid.
+  const codedAv1C = (item: Item): Box | undefined => {
+    const coded = item.type === "grid" ? items.get(tilesOf(item)[0] ?? -1) : item;
+    return coded ? prop(coded, "av1C") : undefined;
+  };
   const checkAv1 = (item: Item, w: number, h: number, what: string): void => {
     const av1C = prop(item, "av1C");
     if (!av1C || av1C.end - av1C.data < 4 || bytes[av1C.data] !== 0x81) fail(`${what} has no valid av1C`);
@@ -68,7 +76,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     const rows = g.u8() + 1, cols = g.u8() + 1;
     const ow = wide ? g.u32be() : g.u16be(), oh = wide ? g.u32be() : g.u16be();
     if (ow !== width || oh !== height) fail("AVIF grid size does not match ispe");
-    const tiles = refs.filter((r) => r.type === "dimg" && r.from === primaryId).flatMap((r) => r.to);
+    const tiles = tilesOf(primary);
     if (tiles.length !== rows * cols) fail("AVIF grid tile count mismatch");
     let tw = 0, th = 0;
     for (const t of tiles) {
@@ -87,6 +95,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
 
   const budget = new MetaBudget(limits);
   let hasAlpha = false;
+  const alphaAv1C: (Box | undefined)[] = [];
   for (const item of items.values()) {
     item.props.forEach((p, i) => {
       if (item.essential[i] && !KNOWN_PROPERTIES.has(p.type)) fail(`AVIF uses unsupported essential property ${p.type}`);
@@ -95,6 +104,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     const isAlpha = auxC !== undefined && ALPHA_URNS.has(cString(fullBox(bytes, auxC).r));
     if (isAlpha && refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) {
       hasAlpha = true;
+      alphaAv1C.push(codedAv1C(item));
       const [w, h] = size(item, "AVIF alpha plane");
       if (w !== width || h !== height) fail("AVIF alpha plane size differs from the image");
       if (item.type === "av01") checkAv1(item, w, h, "AVIF alpha plane");
@@ -133,5 +143,6 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
   return {
     width, height, frames: 1, orientation: ORIENT[key] ?? 1, hasAlpha, progressive: false,
     metadataBytes: budget.total, bitDepth,
+    engineWeight: avifPixelWeight(bytes, width, height, codedAv1C(primary), alphaAv1C),
   };
 }

@@ -88,13 +88,13 @@ export function inspectImage(bytes: Uint8Array, limits: Limits): ImageInfo {
   let parsed: Parsed;
   try {
     parsed = PARSERS[format](bytes, limits);
+    assertNotZip(bytes);
+    checkEnginePixels(format, parsed, bytes, limits);
   } catch (err) {
     if (err instanceof AppError) throw err;
     // Defence in depth: a parser bug on hostile input must still be a clean 422, never a 500.
     return fail(`corrupt ${format.toUpperCase()} image`);
   }
-  assertNotZip(bytes);
-  checkEnginePixels(format, parsed, bytes, limits);
   return { format, mime: MIME[format], ...parsed, imageBytes: parsed.imageBytes ?? bytes.length };
 }
 

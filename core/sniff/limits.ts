@@ -1,5 +1,4 @@
 import { fail } from "./bytes";
-import { avifPixelWeight } from "./avif-weight";
 import type { ImageFormat, Limits } from "./types";
 
 /**
@@ -62,6 +61,9 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
   return null;
 }
 
+/** What the engine limits need from a parsed image. */
+type EngineInfo = { width: number; height: number; engineWeight?: number };
+
 /**
  * The resize engine's measured per-encoding pixel limits (docs/performance.md): JPEG streams in
  * ≈1-2 MiB whatever its size, and a progressive one keeps only the DCT coefficients its scaled
@@ -73,7 +75,7 @@ function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
  * or 4:4:4 weighs ≈1.7, 10-bit 4:4:4 ≈3.2, an 8-bit alpha adds ≈0.5; files over 2 MiB weigh
  * more): `maxPixelsAvif`.
  */
-export function checkEnginePixels(format: ImageFormat, info: { width: number; height: number }, bytes: Uint8Array, limits: Limits): void {
+export function checkEnginePixels(format: ImageFormat, info: EngineInfo, bytes: Uint8Array, limits: Limits): void {
   const rule = engineRule(format, info, bytes, limits);
   if (rule.maxPixels !== undefined && info.width * info.height * rule.weight > rule.maxPixels) {
     const scaled = rule.weight === 1 ? `${rule.maxPixels} pixels` : `${Math.floor(rule.maxPixels / rule.weight)} pixels for its encoding`;
@@ -85,10 +87,10 @@ export function checkEnginePixels(format: ImageFormat, info: { width: number; he
 }
 
 /** Which of the limits above an encoding falls under, and how its pixels weigh against it. */
-function engineRule(format: ImageFormat, info: { width: number; height: number }, bytes: Uint8Array, limits: Limits): { kind: string; weight: number; maxPixels?: number; maxBytes?: number } {
+function engineRule(format: ImageFormat, info: EngineInfo, bytes: Uint8Array, limits: Limits): { kind: string; weight: number; maxPixels?: number; maxBytes?: number } {
   // Interlaced PNG: its even rows (2 B/pixel) beside an input of up to MAX_UPLOAD_BYTES: weighs 1.5.
   if (format === "png" && bytes[28] === 1) return { kind: "interlaced PNG", weight: 1.5, maxPixels: limits.maxPixelsInterlaced };
-  if (format === "avif") return { kind: "AVIF", weight: avifPixelWeight(bytes, info.width, info.height), maxPixels: limits.maxPixelsAvif };
+  if (format === "avif") return { kind: "AVIF", weight: info.engineWeight ?? 1, maxPixels: limits.maxPixelsAvif };
   if (format === "webp" && webpFirstBitstream(bytes) === "VP8L") {
     return { kind: "lossless WebP", weight: 1, maxPixels: limits.maxPixelsLosslessWebp, maxBytes: limits.maxBytesLosslessWebp };
   }

@@ -47,6 +47,8 @@ export interface ImageInfo {
    * follows, e.g. a motion photo's video, is validated but never decoded); the whole file otherwise.
    */
   imageBytes: number;
+  /** AVIF: how many 8-bit 4:2:0 pixels each of its pixels weighs for the resize engine (avif-weight.ts). */
+  engineWeight?: number;
 }
 
 /** What a format parser returns; `index.ts` adds format and mime (and imageBytes when absent). */

@@ -5,6 +5,7 @@ import { AppError } from "../../core/errors";
 import { parseLimits } from "../../core/limits";
 import { inspectImage } from "../../core/sniff";
 import { avifPixelWeight } from "../../core/sniff/avif-weight";
+import type { Box } from "../../core/sniff/bmff";
 import { crc32 } from "../../core/sniff/png";
 
 // The resize engine's per-encoding pixel limits, enforced from headers at upload (and re-checked
@@ -97,11 +98,13 @@ describe("resize engine pixel limits", () => {
 
   it("AVIF: file bytes beyond 2 MiB weigh as frame bytes, twice", async () => {
     const file = await sharp({ create: { width: 100, height: 100, channels: 3, background: "#808080" } }).avif({ chromaSubsampling: "4:2:0" }).toBuffer();
-    expect(avifPixelWeight(file, 100, 100)).toBe(1);
-    // Trailing bytes are never read here: they only make the file larger.
+    expect(inspectImage(file, parseLimits({})).engineWeight).toBe(1);
+    // An 8-bit 4:2:0 av1C at the start of a file 10,250 bytes over 2 MiB.
+    const av1C: Box = { type: "av1C", start: 0, data: 0, end: 4 };
     const padded = new Uint8Array(2 * 1024 * 1024 + 10_250);
-    padded.set(file);
-    expect(avifPixelWeight(padded, 100, 100)).toBeCloseTo((1.5 + 0.55 + (2 * (padded.length - 2 * 1024 * 1024)) / 10_000) / 2.05, 6);
+    padded.set([0x81, 0, 0x0c, 0]);
+    expect(avifPixelWeight(padded.subarray(0, 4), 100, 100, av1C, [])).toBe(1);
+    expect(avifPixelWeight(padded, 100, 100, av1C, [])).toBeCloseTo((1.5 + 0.55 + (2 * (padded.length - 2 * 1024 * 1024)) / 10_000) / 2.05, 6);
   });
 
   it("lossless WebP: a file size cap too, as the engine holds its bitstream beside the input", async () => {

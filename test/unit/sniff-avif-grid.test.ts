@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { inspectImage } from "../../core/sniff";
+import { readBoxes } from "../../core/sniff/bmff";
+import { SNIFF_LIMITS } from "./sniff-helpers";
+
+// A grid AVIF may list its tiles over several dimg references; the validator and the engine's
+// weight must read them the same way (a crafted file once made the weight crash into a 500).
+const GRID = new Uint8Array(readFileSync(new URL("./fixtures/avif/grid-2x2.avif", import.meta.url)));
+
+/**
+ * The fixture with an empty dimg reference from the grid placed before the one listing its tiles.
+ * The 12 inserted bytes sit inside meta, before mdat: the box sizes around them and every iloc
+ * extent offset (construction method 0, absolute) move by 12.
+ */
+function withEmptyFirstTileRef(file: Uint8Array): Uint8Array {
+  const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const meta = readBoxes(file, 0, file.length).find((b) => b.type === "meta")!;
+  const kids = readBoxes(file, meta.data + 4, meta.end);
+  const iref = kids.find((b) => b.type === "iref")!;
+  const iloc = kids.find((b) => b.type === "iloc")!;
+  const at = iref.data + 4; // after iref's version and flags: its first reference
+  const extra = Uint8Array.of(0, 0, 0, 12, ...[..."dimg"].map((c) => c.charCodeAt(0)), 0, 1, 0, 0);
+  const out = new Uint8Array(file.length + extra.length);
+  out.set(file.subarray(0, at));
+  out.set(extra, at);
+  out.set(file.subarray(at), at + extra.length);
+  const v = dv(out);
+  for (const box of [meta, iref]) v.setUint32(box.start, v.getUint32(box.start) + extra.length);
+  // iloc (before the insertion, so unmoved): version 0/1, 4-byte offsets, no base offset.
+  let p = iloc.data;
+  const version = out[p]!;
+  p += 4;
+  const offsetSize = out[p]! >> 4, lengthSize = out[p]! & 15, baseSize = out[p + 1]! >> 4, indexSize = version ? out[p + 1]! & 15 : 0;
+  expect([offsetSize, baseSize, indexSize]).toEqual([4, 0, 0]);
+  p += 2;
+  const count = v.getUint16(p);
+  p += 2;
+  for (let i = 0; i < count; i++) {
+    p += 2 + (version ? 2 : 0) + 2; // item id, construction method, data reference index
+    const extents = v.getUint16(p);
+    p += 2;
+    for (let e = 0; e < extents; e++, p += offsetSize + lengthSize) v.setUint32(p, v.getUint32(p) + extra.length);
+  }
+  return out;
+}
+
+describe("AVIF grids", () => {
+  it("take their tiles from every dimg reference, for the limits too", () => {
+    const crafted = withEmptyFirstTileRef(GRID);
+    const { imageBytes, ...info } = inspectImage(crafted, SNIFF_LIMITS);
+    expect(imageBytes).toBe(GRID.length + 12);
+    expect({ ...info, imageBytes: GRID.length }).toEqual(inspectImage(GRID, SNIFF_LIMITS));
+    expect(info.engineWeight).toBeGreaterThan(1);
+  });
+});
