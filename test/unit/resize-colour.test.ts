@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { avifIccProfile } from "../../workers/resize/pipeline/avif-profile";
 import { instantiateEngine, type EngineInstance } from "../../workers/resize/pipeline/codecs/engine-core";
 import { convertToSrgb, openProfile } from "../../workers/resize/pipeline/colour";
+import { decodeAvifResized } from "../../workers/resize/pipeline/avif";
 import { decodeJpegResized } from "../../workers/resize/pipeline/jpeg";
 import { decodePngResized } from "../../workers/resize/pipeline/png";
 import { decodeWebpResized } from "../../workers/resize/pipeline/webp";
@@ -116,6 +117,17 @@ describe("colour management: embedded ICC profiles to sRGB", () => {
       });
     }
   }
+
+  // AVIF opens its profile inside its decoder too (colr 'prof'), so a job converts it like the rest.
+  it.each([["Display P3", "p3"], ["Adobe RGB", adobeRgbFile]])("avif in %s matches sharp's sRGB result", async (_name, profile) => {
+    const bytes = await sharp(await pattern(), { raw: { width: W, height: H, channels: 3 } }).withIccProfile(profile).avif({ quality: 90, chromaSubsampling: "4:4:4" }).toBuffer();
+    const inst = instantiateEngine(engineModule);
+    const { image } = decodeAvifResized(inst, bytes, W, H, TW, TH);
+    expect(inst.exports.cc_active()).toBe(1);
+    convertToSrgb(inst, image);
+    const managed = new Uint8Array(inst.memory.buffer, inst.exports.rs_output(image.rs), TW * TH * 4).slice();
+    expect(psnr(managed, await sharps(bytes))).toBeGreaterThanOrEqual(35);
+  });
 
   it("converts CMYK JPEGs through their profile, Adobe-inverted or not", async () => {
     const base = sharp(await pattern(), { raw: { width: W, height: H, channels: 3 } }).toColourspace("cmyk");

@@ -1,5 +1,7 @@
 import { EngineFailure, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { avifPlan, type AvifLayer, type AvifPlan } from "./avif-container";
+import { avifIccProfile } from "./avif-profile";
+import { openProfile } from "./colour";
 import { PipelineError } from "./errors";
 
 /** The layer covers the canvas the way libavif requires: only the last row/column overhangs. */
@@ -27,7 +29,8 @@ export function checkAvifLayers(plan: AvifPlan): void {
  * image is decoded into dav1d's own YUV frame, and its rows are converted to RGBA8 (libavif's
  * YUV -> RGB rules) straight into the resampler. A grid goes one row of tiles at a time, so the
  * frames alive at once are one row of tiles (colour + alpha), not the whole canvas. Colour is
- * weighted by alpha whenever the file has an alpha image.
+ * weighted by alpha whenever the file has an alpha image. An embedded ICC profile is opened for
+ * the caller's convertToSrgb, as the PNG and WebP decoders do.
  */
 export function decodeAvifResized(
   inst: EngineInstance,
@@ -42,6 +45,8 @@ export function decodeAvifResized(
     throw new PipelineError(`AVIF: the image is ${plan.width}x${plan.height}, recorded ${width}x${height}`);
   }
   checkAvifLayers(plan);
+  const profile = avifIccProfile(bytes);
+  if (profile) openProfile(inst, profile.icc, profile.kind);
   const { colour, alpha } = plan;
   const ex = inst.exports;
   const decode = (layer: AvifLayer, index: number, col: number, isAlpha: number): void => {

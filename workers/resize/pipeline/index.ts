@@ -64,8 +64,7 @@ import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
 import { decodeJpegResized } from "./jpeg";
 import { CONTENT_TYPES } from "../../../core/variants";
-import { avifIccProfile } from "./avif-profile";
-import { convertToSrgb, openProfile } from "./colour";
+import { convertToSrgb } from "./colour";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
 import { applyOrientation, normalizeOrientation, swapsAxes } from "./pixels";
@@ -151,8 +150,6 @@ async function firstImage(
   if (src.format === "png") return decodePngResized(engine, bytes, src.width, src.height, w, h, hold);
   if (src.format === "gif") return decodeGifResized(engine, bytes, src.width, src.height, w, h);
   if (src.format === "webp") return decodeWebpResized(engine, bytes, src.width, src.height, w, h);
-  const profile = avifIccProfile(bytes);
-  if (profile) openProfile(engine, profile.icc, profile.kind);
   return decodeAvifResized(engine, bytes, src.width, src.height, w, h);
 }
 
