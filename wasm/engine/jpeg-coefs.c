@@ -136,10 +136,10 @@ static void write_rows(j_common_ptr c, backing_store_ptr info, void *buffer, lon
       uint32_t capacity = length + length / 4 + 8;
       compact.used += (double)capacity - s->capacities[row];
       if (compact.used > compact.budget) {
-        store_fail(c, "progressive JPEG: its DCT coefficients exceed the engine's memory budget");
+        store_fail(c, "the progressive scans' DCT coefficients exceed the engine's memory budget");
       }
       uint8_t *grown = realloc(s->rows[row], capacity);
-      if (!grown) store_fail(c, "progressive JPEG: out of memory for its DCT coefficients");
+      if (!grown) store_fail(c, "out of memory for the progressive scans' DCT coefficients");
       s->rows[row] = grown;
       s->capacities[row] = capacity;
     }
@@ -219,7 +219,7 @@ void jpeg_open_backing_store(j_common_ptr c, backing_store_ptr info, long total_
     compact.scratch_size = scratch;
   }
   if (!s->rows || !s->capacities || !compact.scratch) {
-    store_fail(c, "progressive JPEG: out of memory for its DCT coefficients");
+    store_fail(c, "out of memory for the progressive scans' DCT coefficients");
   }
   compact.used += (double)height * (sizeof(uint8_t *) + sizeof(uint32_t)) + (double)scratch;
   info->temp_name[0] = (char)ci;
@@ -237,5 +237,5 @@ void jd_compact_coefficients(j_decompress_ptr d, double budget) {
   compact.next_component = d->num_components;
 }
 
-/* Bytes the compact store holds now (its records and row tables). */
+/* Bytes the compact store took at its largest (records as allocated, row tables, scratch row). */
 ENGINE_EXPORT double jd_coefficient_bytes(void) { return compact.used; }

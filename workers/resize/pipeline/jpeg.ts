@@ -49,7 +49,7 @@ export function decodeJpegResized(
   targetW: number,
   targetH: number,
   budgetBytes = ISOLATE_BUDGET_BYTES,
-): { image: EngineImage; scale: string; coefficientBytes: number } {
+): { image: EngineImage; scale: string; coefficientBytes?: number } {
   try {
     const header = jpegBegin(inst, bytes);
     if (header.width !== width || header.height !== height) {
@@ -61,7 +61,7 @@ export function decodeJpegResized(
     const image = jpegDecodeTo(inst, num, targetW, targetH, coefBudget);
     const fatal = inst.warnings.find((w) => FATAL_WARNING.test(w));
     if (fatal) throw new PipelineError(`JPEG: ${fatal.trim()} (truncated or corrupt data)`);
-    return { image, scale: `${num}/8`, coefficientBytes: inst.exports.jd_coefficient_bytes() };
+    return { image, scale: `${num}/8`, coefficientBytes: header.progressive ? inst.exports.jd_coefficient_bytes() : undefined };
   } catch (err) {
     if (err instanceof EngineFailure) throw new PipelineError(`JPEG: ${err.message}`, { cause: err });
     throw err;

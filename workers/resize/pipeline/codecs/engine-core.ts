@@ -20,10 +20,8 @@ interface EngineExports {
   jd_decode(num: number, outW: number, outH: number, coefBudget: number): number;
   jd_coefficient_bytes(): number;
   rs_new(inW: number, inH: number, outW: number, outH: number, premultiply: number): number;
-  rs_stage(rs: number): number;
   rs_push(rs: number, row: number): void;
   rs_output(rs: number): number;
-  rs_pending(rs: number): number;
   rs_resize(src: number, inW: number, inH: number, outW: number, outH: number, premultiply: number): number;
   rs_free(rs: number): void;
   je_encode(rgba: number, width: number, height: number, quality: number): number;
