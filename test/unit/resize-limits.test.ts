@@ -2,7 +2,7 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors";
-import { parseLimits } from "../../core/limits";
+import { LOSSLESS_WEBP_MAX_BYTES, parseLimits } from "../../core/limits";
 import { inspectImage } from "../../core/sniff";
 import { avifPixelWeight } from "../../core/sniff/avif-weight";
 import type { Box } from "../../core/sniff/bmff";
@@ -120,7 +120,7 @@ describe("resize engine pixel limits", () => {
     };
     expect(capped(small)).toMatch(/^image_too_large: lossless WebP file is \d+ bytes; the maximum for it is \d+ bytes$/);
     expect(capped(await sharp({ create: { width: 12, height: 12, channels: 3, background: "#808080" } }).webp({ quality: 50 }).toBuffer())).toBeNull();
-    expect(parseLimits({}).maxBytesLosslessWebp).toBe(30 * 2 ** 20);
+    expect(parseLimits({}).maxBytesLosslessWebp).toBe(LOSSLESS_WEBP_MAX_BYTES);
   });
 
   it("defaults keep every limit at or below MAX_PIXELS", () => {
