@@ -23,6 +23,8 @@ export interface Located {
   start: number; // first extent (where an AV1 sequence header or grid descriptor starts)
   end: number;
   length: number; // all extents
+  /** Every extent, resolved against the file (or the idat box) and bounds-checked. */
+  ranges: [number, number][];
 }
 
 export interface HeifMeta {
@@ -131,16 +133,17 @@ export function readHeifMeta(bytes: Uint8Array, meta: Box): HeifMeta {
       base = idat.data;
       limit = idat.end;
     } else if (loc.method !== 0) fail("unsupported HEIF item construction method");
-    let length = 0, first: [number, number] | null = null;
+    let length = 0;
+    const ranges: [number, number][] = [];
     for (const e of loc.extents) {
       const s = base + e.offset, len = e.length || limit - s; // length 0: to the end
       if (s < base || s > limit || len > limit - s) fail("HEIF item data lies outside the file");
       length += len;
-      first ??= [s, s + len];
+      ranges.push([s, s + len]);
       if (record && loc.method === 0) used.push([s, s + len]);
     }
-    const [start, end] = first as [number, number];
-    return { start, end, length };
+    const [start, end] = ranges[0] as [number, number];
+    return { start, end, length, ranges };
   };
   // Every extent of every item must lie inside the file (or the idat box).
   for (const id of locations.keys()) locate(id, true);

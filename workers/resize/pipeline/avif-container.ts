@@ -52,10 +52,7 @@ function plan(bytes: Uint8Array): AvifPlan {
   const primary = items.get(primaryId) ?? failure("no primary item");
 
   const itemBytes = (id: number): Uint8Array => {
-    const { start, length } = heif.locate(id); // bounds-checked
-    const loc = heif.locations.get(id)!;
-    const base = start - loc.extents[0]!.offset; // the file, or the idat box's data
-    const parts = loc.extents.map((e) => bytes.subarray(base + e.offset, base + e.offset + (e.length || length)));
+    const parts = heif.locate(id).ranges.map(([start, end]) => bytes.subarray(start, end)); // bounds-checked
     if (parts.length === 1) return parts[0]!;
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
