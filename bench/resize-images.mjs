@@ -57,6 +57,30 @@ function jpeg(width, height, seed) {
   return sharp(photoPixels(width, height, 3, seed), { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
 }
 
+const raw = (width, height, seed, channels = 3) => sharp(photoPixels(width, height, channels, seed), { raw: { width, height, channels } });
+
+/**
+ * Files both the benchmark and the memory tests (test/e2e/resize-memory.test.ts) use, by cache
+ * name: one definition, so neither can fill the shared cache with a different file under a name.
+ */
+export const SHARED_FILES = {
+  "72mp.jpg": () => jpeg(10315, 7049, 4),
+  "72mp-progressive.jpg": () => raw(10315, 7049, 4).jpeg({ quality: 90, progressive: true }).toBuffer(),
+  "72mp-progressive-turned.jpg": () => raw(10315, 7049, 16).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer(),
+  "24mp-fast.gif": () => raw(6000, 4000, 11).gif({ effort: 1 }).toBuffer(),
+  "24mp-lossless.webp": () => raw(6000, 4000, 8).webp({ lossless: true, effort: 0 }).toBuffer(),
+  "24mp-420.avif": () => raw(6000, 4000, 16).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" }).toBuffer(),
+  "13.8mp-444.avif": () => raw(4550, 3040, 17).avif({ quality: 60, effort: 0 }).toBuffer(),
+  "13.8mp-10bit.avif": () => raw(4550, 3040, 18).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0", bitdepth: 10 }).toBuffer(),
+  "16mp-alpha.avif": () =>
+    sharp(photoPixels(4900, 3280, 4, 19).map((v, i) => (i % 4 === 3 ? 128 + ((i >> 6) & 127) : v)), { raw: { width: 4900, height: 3280, channels: 4 } })
+      .avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" })
+      .toBuffer(),
+};
+
+/** A shared file, from the cache or made once. */
+export const sharedFile = (name) => cached(name, SHARED_FILES[name]);
+
 async function animatedGif(width, height, frames) {
   const pngs = [];
   for (let k = 0; k < frames; k++) {
@@ -81,20 +105,16 @@ export async function generatedImages() {
       bytes: await cached("4.5mp-cmyk.jpg", () => sharp(photoPixels(2592, 1728, 3, 2), { raw: { width: 2592, height: 1728, channels: 3 } }).toColourspace("cmyk").withIccProfile("cmyk").jpeg({ quality: 90 }).toBuffer()),
     },
     { name: "jpeg-18mp", note: "5184x3456 baseline JPEG q90", bytes: await cached("18mp.jpg", () => jpeg(5184, 3456, 3)) },
-    { name: "jpeg-72mp", note: "10315x7049 baseline JPEG q90", bytes: await cached("72mp.jpg", () => jpeg(10315, 7049, 4)) },
+    { name: "jpeg-72mp", note: "10315x7049 baseline JPEG q90", bytes: await sharedFile("72mp.jpg") },
     {
       name: "jpeg-72mp-progressive",
       note: "10315x7049 progressive JPEG q90 4:2:0",
-      bytes: await cached("72mp-progressive.jpg", () =>
-        sharp(photoPixels(10315, 7049, 3, 4), { raw: { width: 10315, height: 7049, channels: 3 } }).jpeg({ quality: 90, progressive: true }).toBuffer(),
-      ),
+      bytes: await sharedFile("72mp-progressive.jpg"),
     },
     {
       name: "jpeg-72mp-progressive-turned",
       note: "10315x7049 progressive JPEG q90 4:2:0, EXIF orientation 6 (decoded at 3/8)",
-      bytes: await cached("72mp-progressive-turned.jpg", () =>
-        sharp(photoPixels(10315, 7049, 3, 16), { raw: { width: 10315, height: 7049, channels: 3 } }).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer(),
-      ),
+      bytes: await sharedFile("72mp-progressive-turned.jpg"),
     },
     {
       name: "jpeg-20mp-progressive",
@@ -116,12 +136,12 @@ export async function generatedImages() {
     {
       name: "webp-lossless-24mp",
       note: "6000x4000 lossless WebP",
-      bytes: await cached("24mp-lossless.webp", () => sharp(photoPixels(6000, 4000, 3, 8), { raw: { width: 6000, height: 4000, channels: 3 } }).webp({ lossless: true, effort: 0 }).toBuffer()),
+      bytes: await sharedFile("24mp-lossless.webp"),
     },
     {
       name: "gif-24mp",
       note: "6000x4000 GIF still",
-      bytes: await cached("24mp-fast.gif", () => sharp(photoPixels(6000, 4000, 3, 11), { raw: { width: 6000, height: 4000, channels: 3 } }).gif({ effort: 1 }).toBuffer()),
+      bytes: await sharedFile("24mp-fast.gif"),
     },
     {
       name: "avif-2mp",
@@ -131,22 +151,22 @@ export async function generatedImages() {
     {
       name: "avif-24mp",
       note: "6000x4000 AVIF 8-bit 4:2:0 (the AVIF limit)",
-      bytes: await cached("24mp-420.avif", () => sharp(photoPixels(6000, 4000, 3, 16), { raw: { width: 6000, height: 4000, channels: 3 } }).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" }).toBuffer()),
+      bytes: await sharedFile("24mp-420.avif"),
     },
     {
       name: "avif-13.8mp-444",
       note: "4550x3040 AVIF 8-bit 4:4:4 (weighs 1.73: the AVIF limit)",
-      bytes: await cached("13.8mp-444.avif", () => sharp(photoPixels(4550, 3040, 3, 17), { raw: { width: 4550, height: 3040, channels: 3 } }).avif({ quality: 60, effort: 0 }).toBuffer()),
+      bytes: await sharedFile("13.8mp-444.avif"),
     },
     {
       name: "avif-13.8mp-10bit",
       note: "4550x3040 AVIF 10-bit 4:2:0 (weighs 1.73: the AVIF limit)",
-      bytes: await cached("13.8mp-10bit.avif", () => sharp(photoPixels(4550, 3040, 3, 18), { raw: { width: 4550, height: 3040, channels: 3 } }).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0", bitdepth: 10 }).toBuffer()),
+      bytes: await sharedFile("13.8mp-10bit.avif"),
     },
     {
       name: "avif-16mp-alpha",
       note: "4900x3280 AVIF 8-bit 4:2:0 with alpha (weighs 1.49: the AVIF limit)",
-      bytes: await cached("16mp-alpha.avif", () => sharp(photoPixels(4900, 3280, 4, 19).map((v, i) => (i % 4 === 3 ? 128 + ((i >> 6) & 127) : v)), { raw: { width: 4900, height: 3280, channels: 4 } }).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" }).toBuffer()),
+      bytes: await sharedFile("16mp-alpha.avif"),
     },
     { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animatedGif(800, 600, 12)) },
   ];

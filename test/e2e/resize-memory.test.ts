@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProbe, type Probe } from "../../bench/resize-harness.mjs";
-import { cached, photoPixels } from "../../bench/resize-images.mjs";
+import { cached, photoPixels, SHARED_FILES } from "../../bench/resize-images.mjs";
 
 // The resize pipeline inside workerd on the largest image each encoding's limit accepts: the
 // isolate's peak (every WASM memory the job holds + its large JS buffers, as the pipeline's
@@ -22,30 +22,24 @@ function rawAlpha(width: number, height: number, seed: number) {
 
 // At each encoding's limit (wrangler.toml): files cached in the OS temp folder across runs.
 const LARGE: { name: string; make: () => Promise<Buffer> }[] = [
-  { name: "72mp.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90 }).toBuffer() },
+  { name: "72mp.jpg", make: SHARED_FILES["72mp.jpg"] },
   // CMYK rows go through the profile's transform while decoding (libvips' 940 KiB print profile);
   // 37 MiB, more than an upload may be: an upper bound (peak ≈ 65 MiB, the input counted).
   { name: "72mp-cmyk-profile.jpg", make: () => raw(10315, 7049, 4).toColourspace("cmyk").withIccProfile("cmyk").jpeg({ quality: 90 }).toBuffer() },
-  { name: "72mp-progressive.jpg", make: () => raw(10315, 7049, 4).jpeg({ quality: 90, progressive: true }).toBuffer() },
+  { name: "72mp-progressive.jpg", make: SHARED_FILES["72mp-progressive.jpg"] },
   // Turned by EXIF: the variants' width is the stored height, so it decodes at 3/8, not 1/8.
-  { name: "72mp-progressive-turned.jpg", make: () => raw(10315, 7049, 16).jpeg({ quality: 90, progressive: true }).withMetadata({ orientation: 6 }).toBuffer() },
+  { name: "72mp-progressive-turned.jpg", make: SHARED_FILES["72mp-progressive-turned.jpg"] },
   { name: "48mp-progressive-444.jpg", make: () => raw(8000, 6000, 12).jpeg({ quality: 90, progressive: true, chromaSubsampling: "4:4:4" }).toBuffer() },
   { name: "24mp-fast.png", make: () => raw(6000, 4000, 11).png({ compressionLevel: 1 }).toBuffer() },
   { name: "13.3mp-interlaced.png", make: () => raw(4464, 2976, 13).png({ compressionLevel: 9, progressive: true }).toBuffer() },
   { name: "24mp-fast.webp", make: () => raw(6000, 4000, 11).webp({ quality: 80, effort: 0 }).toBuffer() },
-  { name: "24mp-lossless.webp", make: () => raw(6000, 4000, 8).webp({ lossless: true, effort: 0 }).toBuffer() },
-  { name: "24mp-fast.gif", make: () => raw(6000, 4000, 11).gif({ effort: 1 }).toBuffer() },
+  { name: "24mp-lossless.webp", make: SHARED_FILES["24mp-lossless.webp"] },
+  { name: "24mp-fast.gif", make: SHARED_FILES["24mp-fast.gif"] },
   // AVIF's limit is in 8-bit 4:2:0 pixels: 4:4:4, 10-bit and alpha weigh more (core/sniff/avif-weight.ts).
-  { name: "24mp-420.avif", make: () => raw(6000, 4000, 16).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" }).toBuffer() },
-  { name: "13.8mp-444.avif", make: () => raw(4550, 3040, 17).avif({ quality: 60, effort: 0 }).toBuffer() },
-  { name: "13.8mp-10bit.avif", make: () => raw(4550, 3040, 18).avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0", bitdepth: 10 }).toBuffer() },
-  {
-    name: "16mp-alpha.avif",
-    make: () =>
-      sharp(photoPixels(4900, 3280, 4, 19).map((v, i) => (i % 4 === 3 ? 128 + ((i >> 6) & 127) : v)), { raw: { width: 4900, height: 3280, channels: 4 } })
-        .avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" })
-        .toBuffer(),
-  },
+  { name: "24mp-420.avif", make: SHARED_FILES["24mp-420.avif"] },
+  { name: "13.8mp-444.avif", make: SHARED_FILES["13.8mp-444.avif"] },
+  { name: "13.8mp-10bit.avif", make: SHARED_FILES["13.8mp-10bit.avif"] },
+  { name: "16mp-alpha.avif", make: SHARED_FILES["16mp-alpha.avif"] },
 ];
 
 let probe: Probe;
