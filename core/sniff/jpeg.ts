@@ -197,7 +197,7 @@ function checkTrailer(bytes: Uint8Array, pos: number, limits: Limits, meta: Meta
   }
   if (p > end) fail("JPEG after the image overruns the Samsung trailer");
   meta.add(end - p);
-  assertSmallTrailer(bytes.subarray(0, end), p, MAX_JPEG_TRAILER, "JPEG");
+  assertSmallTrailer(bytes, p, MAX_JPEG_TRAILER, "JPEG", end);
   if (sef) checkSef(bytes, sef, meta, (start) => walkJpeg(bytes, start, limits, meta).end);
 }
 

@@ -104,11 +104,12 @@ export function assertNotZip(bytes: Uint8Array): void {
 /**
  * Opaque bytes after a format's end marker that some writers leave (maker notes, whirlgif's
  * comment after the GIF trailer, camera data after JPEG EOI): accepted only if at most `max` bytes
- * and free of any HTML/script/archive payload.
+ * and free of any HTML/script/archive payload. They run from `pos` to `end` (where a Samsung
+ * trailer starts, or the end of the file).
  */
-export function assertSmallTrailer(bytes: Uint8Array, pos: number, max: number, what: string): void {
-  const extra = bytes.length - pos;
+export function assertSmallTrailer(bytes: Uint8Array, pos: number, max: number, what: string, end = bytes.length): void {
+  const extra = end - pos;
   if (extra <= 0) return;
   if (extra > max) fail(`${extra} bytes of unknown data after the end of the ${what} data`);
-  assertNoActiveContent(bytes, pos, bytes.length, `data after the ${what} image`, true);
+  assertNoActiveContent(bytes, pos, end, `data after the ${what} image`, true);
 }
