@@ -15,6 +15,8 @@ const HTML_TAGS = ["html", "script", "body", "head", "iframe", "svg", "!doctype"
 // chunks and text fields (comments), where a chance match in binary data cannot happen. "%PDF-"
 // is looked for everywhere, like the HTML tags.
 const BINARY_MAGIC = ["PK\x03\x04", "PK\x05\x06", "PK\x01\x02", "PK\x07\x08", "Rar!\x1a\x07", "7z\xbc\xaf\x27\x1c", "\x7fELF"];
+const MAGIC_BY_FIRST_BYTE = new Map<number, string[]>();
+for (const m of BINARY_MAGIC) MAGIC_BY_FIRST_BYTE.set(m.charCodeAt(0), [...(MAGIC_BY_FIRST_BYTE.get(m.charCodeAt(0)) ?? []), m]);
 
 function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
@@ -52,9 +54,11 @@ export function findActiveContent(bytes: Uint8Array, start: number, end: number,
     if (i + 5 <= stop && startsWith(bytes, i, "%PDF-")) return "PDF";
   }
   if (!binary) return null;
-  for (const m of BINARY_MAGIC) {
-    for (let i = view.indexOf(m.charCodeAt(0), from); i >= 0; i = view.indexOf(m.charCodeAt(0), i + 1)) {
-      if (i + m.length <= stop && startsWith(bytes, i, m)) return m.startsWith("PK") ? "ZIP" : m.replace(/[^\x20-\x7e]/g, "").slice(0, 4);
+  // One pass per distinct first byte (the four ZIP records all start with "P").
+  for (const [first, magics] of MAGIC_BY_FIRST_BYTE) {
+    for (let i = view.indexOf(first, from); i >= 0; i = view.indexOf(first, i + 1)) {
+      const m = magics.find((magic) => i + magic.length <= stop && startsWith(bytes, i, magic));
+      if (m) return m.startsWith("PK") ? "ZIP" : m.replace(/[^\x20-\x7e]/g, "").slice(0, 4);
     }
   }
   return null;
