@@ -2,12 +2,13 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProbe, type Probe } from "../../bench/resize-harness.mjs";
 import { cached, photoPixels, SHARED_FILES } from "../../bench/resize-images.mjs";
+import { ISOLATE_BUDGET_BYTES } from "../../workers/resize/pipeline/memory";
 
 // The resize pipeline inside workerd on the largest image each encoding's limit accepts: the
 // isolate's peak (every WASM memory the job holds + its large JS buffers, as the pipeline's
 // memory ledger counts them: workerd has no heap statistics) stays under the budget, and a run of
 // jobs leaves the isolate at the same idle level after each one. No timing is asserted.
-const BUDGET = 100 * 1024 * 1024;
+const BUDGET = ISOLATE_BUDGET_BYTES;
 
 function raw(width: number, height: number, seed: number) {
   return sharp(photoPixels(width, height, 3, seed), { raw: { width, height, channels: 3 } });

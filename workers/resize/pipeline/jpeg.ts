@@ -1,6 +1,7 @@
 import { EngineFailure, jpegBegin, jpegDecodeTo, jpegScaledSize, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { liveWasmBytes } from "./codecs/slot";
 import { PipelineError } from "./errors";
+import { ISOLATE_BUDGET_BYTES } from "./memory";
 
 /**
  * libjpeg warnings that mean the entropy-coded data is cut short or damaged: libjpeg then fills the
@@ -9,8 +10,6 @@ import { PipelineError } from "./errors";
  */
 const FATAL_WARNING = /premature end|bad huffman/i;
 
-/** What a job may hold in all: the isolate's 128 MiB less room for the runtime itself. */
-export const ISOLATE_BUDGET_BYTES = 100 * 2 ** 20;
 /** Held beside the coefficients while decoding and after: libjpeg's strips, the resampler, encoders. */
 const WORKING_SET_BYTES = 16 * 2 ** 20;
 

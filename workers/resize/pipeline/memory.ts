@@ -1,5 +1,8 @@
 import { liveWasmBytes, liveWasmMemory, resetWasmPeak, wasmPeak } from "./codecs/slot";
 
+/** What a job may hold in all: the isolate's 128 MiB less room for the runtime itself. */
+export const ISOLATE_BUDGET_BYTES = 100 * 2 ** 20;
+
 /**
  * The memory a job holds in its isolate, as far as the job can see it: the linear memories of every
  * WebAssembly instance it holds (sampled by the slots at the end of every codec call, when each
