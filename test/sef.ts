@@ -1,5 +1,5 @@
 /** Builders for Samsung SEF trailers (core/sniff/sef.ts), shared by the unit and e2e tests. */
-import { cat } from "./unit/sniff-helpers";
+import { cat, enc } from "./unit/sniff-helpers";
 
 export interface SefBlockSpec {
   type: number;
@@ -25,11 +25,10 @@ function le32(...values: number[]): Uint8Array {
   return out;
 }
 
-export const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 /** One block as Samsung writes it: 00 00, u16le type, u32le name length, name, payload. */
 export function sefBlock(b: SefBlockSpec): Uint8Array {
-  return concat([le32(b.type << 16, b.name.length), latin1(b.name), b.payload]);
+  return concat([le32(b.type << 16, b.name.length), enc(b.name), b.payload]);
 }
 
 /** A SEF trailer (blocks, SEFH directory, length, "SEFT") to append after a JPEG's EOI. */
@@ -45,9 +44,9 @@ export function sefTrailer(blocks: SefBlockSpec[], lies: SefLies = {}): Uint8Arr
     return le32(e.marker, e.back, e.size);
   });
   const count = lies.count ? lies.count(blocks.length) : blocks.length;
-  const directory = concat([latin1("SEFH"), le32(106, count), ...entries]);
+  const directory = concat([enc("SEFH"), le32(106, count), ...entries]);
   const dirLength = lies.dirLength ? lies.dirLength(directory.length) : directory.length;
-  return concat([...parts, directory, le32(dirLength), latin1("SEFT")]);
+  return concat([...parts, directory, le32(dirLength), enc("SEFT")]);
 }
 
 /** Deterministic high-entropy bytes standing in for compressed media, free of chance magics. */
@@ -66,13 +65,13 @@ export function noise(n: number, seed = 1): Uint8Array {
 function box(type: string, payload: Uint8Array): Uint8Array {
   const head = new Uint8Array(8);
   new DataView(head.buffer).setUint32(0, 8 + payload.length);
-  head.set(latin1(type), 4);
+  head.set(enc(type), 4);
   return concat([head, payload]);
 }
 
 /** An MP4 made of well-formed top-level boxes (ftyp, moov, mdat) of about `bytes` bytes. */
 export function mp4(bytes: number): Uint8Array {
-  const ftyp = box("ftyp", latin1("mp42\0\0\0\0isommp42"));
+  const ftyp = box("ftyp", enc("mp42\0\0\0\0isommp42"));
   const moov = box("moov", box("mvhd", new Uint8Array(100)));
   return concat([ftyp, moov, box("mdat", noise(Math.max(0, bytes - ftyp.length - moov.length - 8)))]);
 }
@@ -80,7 +79,7 @@ export function mp4(bytes: number): Uint8Array {
 /** The blocks of a Galaxy motion photo: capture time, then the video (as S7 and later write them). */
 export function motionPhotoBlocks(videoBytes: number): SefBlockSpec[] {
   return [
-    { type: 0x0a01, name: "Image_UTC_Data", payload: latin1("1458170015363") },
+    { type: 0x0a01, name: "Image_UTC_Data", payload: enc("1458170015363") },
     { type: 0x0a30, name: "MotionPhoto_Data", payload: mp4(videoBytes) },
   ];
 }

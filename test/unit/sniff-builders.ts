@@ -65,3 +65,12 @@ export const sos = (ss: number, se: number, a = 0): Uint8Array => jseg(0xda, [1,
 export function jpeg(body: ArrayLike<number>[], marker = 0xc0): Uint8Array {
   return cat([0xff, 0xd8], DQT, sof(marker, 8, 8), DHT_DC, ...body, [0xff, 0xd9]);
 }
+
+/** A minimal stored-only ZIP archive with one file (what a GIFAR/JAR polyglot appends). */
+export function zip(): Uint8Array {
+  const name = enc("a.txt"), body = enc("hello");
+  const local = cat(enc("PK\x03\x04"), [20, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32le(0), u32le(5), u32le(5), u16le(5), u16le(0), name, body);
+  const central = cat(enc("PK\x01\x02"), [20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32le(0), u32le(5), u32le(5), u16le(5), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32le(0), name);
+  const eocd = cat(enc("PK\x05\x06"), [0, 0, 0, 0, 1, 0, 1, 0], u32le(central.length), u32le(local.length), [0, 0]);
+  return cat(local, central, eocd);
+}

@@ -3,27 +3,19 @@ import { cat, codeOf, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u32be } f
 import { inspectImage, type Limits } from "../../core/sniff";
 import { findActiveContent } from "../../core/sniff/polyglot";
 import { endsWithSef, readSef } from "../../core/sniff/sef";
-import { latin1, motionPhotoBlocks, mp4, noise, sefBlock, sefTrailer, type SefBlockSpec } from "../sef";
+import { motionPhotoBlocks, mp4, noise, sefBlock, sefTrailer, type SefBlockSpec } from "../sef";
+import { zip } from "./sniff-builders";
 
 // A 512 KiB metadata budget, so the opaque-block cases stay small.
 const LIMITS: Limits = { ...SNIFF_LIMITS, maxMetadataBytes: 512 * 1024 };
 const inspect = inspectWith(LIMITS);
 
-/** A stored-only ZIP with one file: what a JAR/ZIP polyglot carries. */
-function zip(): Uint8Array {
-  const name = enc("a.txt"), body = enc("hello");
-  const u16 = (n: number) => [n & 255, n >> 8];
-  const u32 = (n: number) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24];
-  const local = cat(enc("PK\x03\x04"), [20, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32(0), u32(5), u32(5), u16(5), u16(0), name, body);
-  const central = cat(enc("PK\x01\x02"), [20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32(0), u32(5), u32(5), u16(5), new Array<number>(12).fill(0), u32(0), name);
-  return cat(local, central, enc("PK\x05\x06"), [0, 0, 0, 0, 1, 0, 1, 0], u32(central.length), u32(local.length), [0, 0]);
-}
 
 const INFO: SefBlockSpec[] = [
-  { type: 0x0a01, name: "Image_UTC_Data", payload: latin1("1700000000123") },
-  { type: 0x0aa1, name: "MCC_Data", payload: latin1("262") },
+  { type: 0x0a01, name: "Image_UTC_Data", payload: enc("1700000000123") },
+  { type: 0x0aa1, name: "MCC_Data", payload: enc("262") },
   { type: 0x0ab0, name: "Dual_Shot_Info", payload: noise(3000, 7) },
-  { type: 0x0ba1, name: "Photo_Editor_Re_Edit_Data", payload: latin1('{"originalPath":"DCIM/Camera/20231114_221320.jpg"}') },
+  { type: 0x0ba1, name: "Photo_Editor_Re_Edit_Data", payload: enc('{"originalPath":"DCIM/Camera/20231114_221320.jpg"}') },
 ];
 
 /** INFO with `gap` after its second block, covered by no entry. */
@@ -58,7 +50,7 @@ describe("SEF directory (readSef)", () => {
       [0x0ba1, "Photo_Editor_Re_Edit_Data", INFO[3]!.payload.length],
     ]);
     expect(sef.directory).toBe(bytes.length - 8 - (12 + 12 * INFO.length));
-    expect(latin1("SEFH")).toEqual(bytes.subarray(sef.directory, sef.directory + 4));
+    expect(enc("SEFH")).toEqual(bytes.subarray(sef.directory, sef.directory + 4));
   });
 
   it("lists a block once when two entries describe it exactly", () => {
@@ -88,12 +80,12 @@ describe("SEF directory (readSef)", () => {
   });
 
   it("refuses block names that are not short printable ASCII", () => {
-    const named = (name: string) => codeOf(() => readSef(sefTrailer([{ type: 0x0a01, name, payload: latin1("1") }]), 0));
+    const named = (name: string) => codeOf(() => readSef(sefTrailer([{ type: 0x0a01, name, payload: enc("1") }]), 0));
     expect(named("Image_UTC_Data")).toBe("accepted");
     expect(named("Image\nUTC")).toBe("invalid_image");
     expect(named("\0\0\0\0")).toBe("invalid_image");
     expect(named("x".repeat(300))).toBe("invalid_image");
-    const longName = sefTrailer([{ type: 0x0a01, name: "Image_UTC_Data", payload: latin1("1") }]);
+    const longName = sefTrailer([{ type: 0x0a01, name: "Image_UTC_Data", payload: enc("1") }]);
     new DataView(longName.buffer).setUint32(4, 200, true); // name length beyond its block
     expect(codeOf(() => readSef(longName, 0))).toBe("invalid_image");
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { cat, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { inspectImage, type Limits, MIME, sniffFormat } from "../../core/sniff";
 import { crc32 } from "../../core/sniff/png";
+import { zip } from "./sniff-builders";
 
 
 const LIMITS = SNIFF_LIMITS;
@@ -47,14 +48,6 @@ function riffChunk(id: string, data: ArrayLike<number>): Uint8Array {
   return cat(enc(id), u32le(data.length), data, data.length & 1 ? [0] : []);
 }
 
-/** A minimal stored-only ZIP archive with one file (what a GIFAR/JAR polyglot appends). */
-function zip(): Uint8Array {
-  const name = enc("a.txt"), body = enc("hello");
-  const local = cat(enc("PK\x03\x04"), [20, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32le(0), u32le(5), u32le(5), u16le(5), u16le(0), name, body);
-  const central = cat(enc("PK\x01\x02"), [20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32le(0), u32le(5), u32le(5), u16le(5), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], u32le(0), name);
-  const eocd = cat(enc("PK\x05\x06"), [0, 0, 0, 0, 1, 0, 1, 0], u32le(central.length), u32le(local.length), [0, 0]);
-  return cat(local, central, eocd);
-}
 
 
 // ---- corpus ---------------------------------------------------------------------------------
