@@ -21,11 +21,12 @@ const FREE_FILE_BYTES = 2 * 1024 * 1024;
  * dav1d keeps the decoded YUV frame (1.5 B/pixel at 8-bit 4:2:0, 6 at 10/12-bit 4:4:4), an alpha
  * frame when there is one, and its working memory; the AV1 data is copied into WebAssembly memory
  * beside the JS copy, so file bytes beyond the first 2 MiB count twice. `colour` and `alpha` are the
- * av1C boxes of the coded images (a grid's first tile), as parseAvif has found and checked them.
+ * av1C boxes of the coded images (a grid's first tile), as parseAvif has found and checked them;
+ * `alpha` is null when there is no alpha image (the engine draws at most one).
  */
-export function avifPixelWeight(fileBytes: Uint8Array, width: number, height: number, colour: Box | undefined, alpha: (Box | undefined)[]): number {
+export function avifPixelWeight(fileBytes: Uint8Array, width: number, height: number, colour: Box | undefined, alpha: Box | undefined | null): number {
   let total = av1FrameBytes(fileBytes, colour);
-  for (const av1C of alpha) total += av1FrameBytes(fileBytes, av1C);
+  if (alpha !== null) total += av1FrameBytes(fileBytes, alpha);
   const pixels = Math.max(1, width * height);
   return Math.max(1, (total + DAV1D_WORK + (2 * Math.max(0, fileBytes.length - FREE_FILE_BYTES)) / pixels) / UNIT);
 }

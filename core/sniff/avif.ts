@@ -1,7 +1,8 @@
-import { fail, Reader, startsWith } from "./bytes";
+import { fail, startsWith } from "./bytes";
 import { av1SequenceInfo } from "./av1";
-import { type Box, cString, fullBox, readBoxes } from "./bmff";
-import { ALPHA_URNS, ftypBrands, type Item, prop, readHeifMeta, unreferenced } from "./heif";
+import { type Box, readBoxes } from "./bmff";
+import { type AvifLayer, codedAv1C, ispe, readAvifLayout, tilesCover } from "./avif-layout";
+import { ftypBrands, type Item, prop, readHeifMeta, unreferenced } from "./heif";
 import { avifPixelWeight } from "./avif-weight";
 import { checkSize, MetaBudget } from "./limits";
 import { assertNoActiveContent } from "./polyglot";
@@ -38,22 +39,12 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     fail(`HEIF image with ${JSON.stringify(primary.type)} coding is not AVIF`, "unsupported_media_type");
   }
   const size = (item: Item, what: string): [number, number] => {
-    const ispe = prop(item, "ispe");
-    if (!ispe) fail(`${what} has no ispe property`);
-    const { r } = fullBox(bytes, ispe);
-    const wh: [number, number] = [r.u32be(), r.u32be()];
+    const wh = ispe(bytes, item, what);
     checkSize(wh[0], wh[1], limits, what);
     return wh;
   };
   const [width, height] = size(primary, "AVIF image");
 
-  // A grid's tiles, in order, over all of its dimg references.
-  const tilesOf = (item: Item): number[] => refs.filter((r) => r.type === "dimg" && r.from === item.id).flatMap((r) => r.to);
-  // The av1C a decoder meets for an item: its own, or its first tile's for a grid.
-  const codedAv1C = (item: Item): Box | undefined => {
-    const coded = item.type === "grid" ? items.get(tilesOf(item)[0] ?? -1) : item;
-    return coded ? prop(coded, "av1C") : undefined;
-  };
   const checkAv1 = (item: Item, w: number, h: number, what: string): void => {
     const av1C = prop(item, "av1C");
     if (!av1C || av1C.end - av1C.data < 4 || bytes[av1C.data] !== 0x81) fail(`${what} has no valid av1C`);
@@ -65,50 +56,38 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     checkSize(seq.maxWidth, seq.maxHeight, limits, `${what} (AV1 sequence header)`);
     if (seq.maxWidth < w || seq.maxHeight < h) fail(`${what}: ispe does not match the AV1 bitstream`);
   };
-
-  if (primary.type === "av01") {
-    checkAv1(primary, width, height, "AVIF image");
-  } else {
-    const data = locate(primaryId);
-    const g = new Reader(bytes, data.start, data.end);
-    if (g.u8() !== 0) fail("unsupported AVIF grid version");
-    const wide = g.u8() & 1;
-    const rows = g.u8() + 1, cols = g.u8() + 1;
-    const ow = wide ? g.u32be() : g.u16be(), oh = wide ? g.u32be() : g.u16be();
-    if (ow !== width || oh !== height) fail("AVIF grid size does not match ispe");
-    const tiles = tilesOf(primary);
-    if (tiles.length !== rows * cols) fail("AVIF grid tile count mismatch");
+  /** Checks a layer drawn on the width x height canvas; returns its tile size. */
+  const checkLayer = (layer: AvifLayer, what: string): [number, number] => {
+    if (layer.output && (layer.output[0] !== width || layer.output[1] !== height)) fail(`${what}: grid size does not match ispe`);
+    const tileWhat = layer.output ? `${what} grid tile` : what;
     let tw = 0, th = 0;
-    for (const t of tiles) {
-      const tile = items.get(t);
-      if (!tile || tile.type !== "av01") fail("AVIF grid tile is not an AV1 image");
-      const [w, h] = size(tile, "AVIF grid tile");
-      if ((tw && w !== tw) || (th && h !== th)) fail("AVIF grid tiles differ in size");
+    for (const tile of layer.tiles) {
+      const [w, h] = size(tile, tileWhat);
+      if ((tw && w !== tw) || (th && h !== th)) fail(`${what}: grid tiles differ in size`);
       [tw, th] = [w, h];
-      checkAv1(tile, w, h, "AVIF grid tile");
+      checkAv1(tile, w, h, tileWhat);
     }
-    // Same rule as libavif: the tiles cover the image, and only the last row/column overhangs.
-    if (tw * cols < width || th * rows < height || (cols - 1) * tw >= width || (rows - 1) * th >= height) {
-      fail("AVIF grid tiles do not cover the image");
+    if (!tilesCover(layer, tw, th, width, height)) fail(`${what}: grid tiles do not cover the image`);
+    return [tw, th];
+  };
+
+  const layout = readAvifLayout(bytes, heif);
+  const [tileW, tileH] = checkLayer(layout.colour, "AVIF image");
+  for (const alpha of layout.alphas) {
+    const [w, h] = size(alpha.item, "AVIF alpha plane");
+    if (w !== width || h !== height) fail("AVIF alpha plane size differs from the image");
+    const [aw, ah] = checkLayer(alpha, "AVIF alpha plane");
+    // The engine decodes colour and alpha a row of tiles at a time, side by side.
+    if (alpha.rows !== layout.colour.rows || alpha.cols !== layout.colour.cols || aw !== tileW || ah !== tileH) {
+      fail("AVIF alpha plane tiled differently from the colour image is not supported");
     }
   }
 
   const budget = new MetaBudget(limits);
-  let hasAlpha = false;
-  const alphaAv1C: (Box | undefined)[] = [];
   for (const item of items.values()) {
     item.props.forEach((p, i) => {
       if (item.essential[i] && !KNOWN_PROPERTIES.has(p.type)) fail(`AVIF uses unsupported essential property ${p.type}`);
     });
-    const auxC = prop(item, "auxC");
-    const isAlpha = auxC !== undefined && ALPHA_URNS.has(cString(fullBox(bytes, auxC).r));
-    if (isAlpha && refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) {
-      hasAlpha = true;
-      alphaAv1C.push(codedAv1C(item));
-      const [w, h] = size(item, "AVIF alpha plane");
-      if (w !== width || h !== height) fail("AVIF alpha plane size differs from the image");
-      if (item.type === "av01") checkAv1(item, w, h, "AVIF alpha plane");
-    }
     // Exif, XMP ('mime') and any other non-image item with data is metadata, counted as stored.
     if (item.type !== "av01" && item.type !== "grid" && heif.locations.has(item.id)) {
       const data = locate(item.id);
@@ -129,7 +108,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
 
   let bitDepth = 8;
   const pixi = prop(primary, "pixi");
-  const av1C = prop(primary, "av1C");
+  const av1C = codedAv1C(layout.colour);
   if (pixi && pixi.end - pixi.data > 5) bitDepth = bytes[pixi.data + 5] as number;
   else if (av1C) bitDepth = (bytes[av1C.data + 2] as number) & 0x40 ? ((bytes[av1C.data + 2] as number) & 0x20 ? 12 : 10) : 8;
 
@@ -141,8 +120,8 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
   const angle = irot ? (bytes[irot.data] as number) & 3 : 0;
   const key = imir ? `${angle},${(bytes[imir.data] as number) & 1}` : `${angle}`;
   return {
-    width, height, frames: 1, orientation: ORIENT[key] ?? 1, hasAlpha, progressive: false,
+    width, height, frames: 1, orientation: ORIENT[key] ?? 1, hasAlpha: layout.alphas.length > 0, progressive: false,
     metadataBytes: budget.total, bitDepth,
-    engineWeight: avifPixelWeight(bytes, width, height, codedAv1C(primary), alphaAv1C),
+    engineWeight: avifPixelWeight(bytes, width, height, av1C, layout.alphas[0] ? codedAv1C(layout.alphas[0]) : null),
   };
 }

@@ -4,6 +4,9 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { readBoxes } from "../../core/sniff/bmff";
 import { readHeifMeta } from "../../core/sniff/heif";
+import { inspectImage } from "../../core/sniff";
+import { withSplitItem } from "./avif-builders";
+import { SNIFF_LIMITS } from "./sniff-helpers";
 import { checkAvifLayers, decodeAvifResized } from "../../workers/resize/pipeline/avif";
 import { avifPlan, type AvifLayer } from "../../workers/resize/pipeline/avif-container";
 import { engineRgba, instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
@@ -110,26 +113,44 @@ describe("AVIF decoding with the engine's dav1d", () => {
     expect(() => decode(bytes, 98, 75)).toThrow(/AVIF: the image is 97x75, recorded 98x75/);
   });
 
+  // iloc may store an item in several extents, anywhere in the file, the last byte of one given
+  // as length 0 ("to the end"): the validator and the decoder must both join them in iloc order.
+  it("joins an item's extents in iloc order, length 0 running to the end of the file", () => {
+    for (const [name, tile] of [["bt709.avif", 0], ["grid-2x3-alpha.avif", 4]] as const) {
+      const original = fixture(name);
+      const meta = readBoxes(original, 0, original.length).find((b) => b.type === "meta")!;
+      const heif = readHeifMeta(original, meta);
+      const id = tile ? heif.refs.find((r) => r.type === "dimg" && r.from === heif.primaryId)!.to[tile]! : heif.primaryId;
+      const plan = avifPlan(original);
+      for (const toEnd of [false, true]) {
+        const split = withSplitItem(original, id, toEnd);
+        expect(inspectImage(split, SNIFF_LIMITS)).toMatchObject({ width: plan.width, height: plan.height, imageBytes: split.length });
+        expect(avifPlan(split).colour.tiles).toEqual(plan.colour.tiles);
+        expect(decode(split).data).toEqual(decode(original).data);
+      }
+    }
+  });
+
   it("refuses containers it cannot draw", () => {
     const bytes = fixture("bt709.avif");
     expect(() => avifPlan(bytes.subarray(0, find(bytes, "meta") - 4))).toThrow(/^AVIF: no meta box/);
     expect(() => avifPlan(patched(bytes, find(bytes, "hdlr") + 12, [...Buffer.from("vide")]))).toThrow(/^AVIF: HEIF meta handler/);
-    expect(() => avifPlan(patched(bytes, find(bytes, "pitm") + 8, u16(99)))).toThrow(/^AVIF: no primary item/);
-    expect(() => avifPlan(patched(bytes, find(bytes, "av01"), [...Buffer.from("hvc1")]))).toThrow(/^AVIF: the image is coded as "hvc1"/);
-    expect(() => avifPlan(patched(bytes, find(bytes, "ispe"), [...Buffer.from("ispf")]))).toThrow(/^AVIF: an image has no ispe/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "pitm") + 8, u16(99)))).toThrow(/^AVIF primary item is missing/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "av01"), [...Buffer.from("hvc1")]))).toThrow(/^AVIF image is coded as "hvc1", not AV1/);
+    expect(() => avifPlan(patched(bytes, find(bytes, "ispe"), [...Buffer.from("ispf")]))).toThrow(/^AVIF: the image has no ispe/);
 
     const grid = fixture("grid-2x2.avif");
     const at = primaryData(grid);
-    expect(() => avifPlan(patched(grid, at, [1]))).toThrow(/^AVIF: unsupported grid/);
-    expect(() => avifPlan(patched(grid, at + 2, [2]))).toThrow(/^AVIF: grid tile count mismatch/);
-    expect(() => avifPlan(patched(grid, find(grid, "av01", 1), [...Buffer.from("hvc1")]))).toThrow(/^AVIF: grid tile is not an AV1 image/);
+    expect(() => avifPlan(patched(grid, at, [1]))).toThrow(/^AVIF image: unsupported grid version/);
+    expect(() => avifPlan(patched(grid, at + 2, [2]))).toThrow(/^AVIF image: grid tile count mismatch/);
+    expect(() => avifPlan(patched(grid, find(grid, "av01", 1), [...Buffer.from("hvc1")]))).toThrow(/^AVIF image: a grid tile is not an AV1 image/);
     const dimg = find(grid, "dimg");
-    expect(() => avifPlan(patched(grid, dimg + 8, u16(99)))).toThrow(/^AVIF: missing grid tile/);
+    expect(() => avifPlan(patched(grid, dimg + 8, u16(99)))).toThrow(/^AVIF image: a grid tile is missing/);
   });
 
   it("checks that the tiles cover the canvas and that alpha is tiled like colour", () => {
     const layer = (rows: number, cols: number, tileWidth: number, tileHeight: number): AvifLayer => ({ rows, cols, tiles: [], tileWidth, tileHeight });
-    const plan = { width: 250, height: 190, matrix: -1, primaries: -1, fullRange: -1, colour: layer(2, 2, 128, 96) };
+    const plan = { width: 250, height: 190, matrix: -1, primaries: -1, fullRange: -1, profile: null, colour: layer(2, 2, 128, 96) };
     expect(() => checkAvifLayers(plan)).not.toThrow();
     expect(() => checkAvifLayers({ ...plan, width: 257 })).toThrow(/colour tiles do not cover the 257x190 image/);
     expect(() => checkAvifLayers({ ...plan, width: 128 })).toThrow(/colour tiles do not cover/);

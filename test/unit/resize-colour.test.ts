@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { avifIccProfile } from "../../workers/resize/pipeline/avif-profile";
+import { avifPlan } from "../../workers/resize/pipeline/avif-container";
 import { instantiateEngine, type EngineInstance } from "../../workers/resize/pipeline/codecs/engine-core";
 import { convertToSrgb, openProfile } from "../../workers/resize/pipeline/colour";
 import { decodeAvifResized } from "../../workers/resize/pipeline/avif";
@@ -212,14 +212,38 @@ describe("colour management: embedded ICC profiles to sRGB", () => {
 });
 
 describe("AVIF ICC profiles", () => {
-  it("finds the primary item's colr profile, and nothing in files without one or broken ones", async () => {
+  it("finds the primary item's colr profile, and nothing in files without one", async () => {
     const chart = sharp(await pattern(), { raw: { width: W, height: H, channels: 3 } }).resize(120, 80);
     const p3 = await chart.clone().withIccProfile("p3").avif({ effort: 0 }).toBuffer();
-    const found = avifIccProfile(p3);
+    const found = avifPlan(p3).profile;
     expect(found?.kind).toBe("rgb");
     expect(Buffer.from(found!.icc).equals((await sharp(p3).metadata()).icc!)).toBe(true);
     expect(openProfile(instantiateEngine(engineModule), found!.icc, found!.kind)).toBe("active");
-    expect(avifIccProfile(await chart.clone().avif({ effort: 0 }).toBuffer())).toBeNull();
-    expect(avifIccProfile(p3.subarray(0, 40))).toBeNull();
+    expect(avifPlan(await chart.clone().avif({ effort: 0 }).toBuffer()).profile).toBeNull();
+  });
+
+  // The profile sits on the grid item, the monochrome bit in its tiles' av1C: a grey profile must
+  // be taken as one (an RGB reading of it would be refused and the pixels left as decoded).
+  it("converts a monochrome grid through its grey profile", async () => {
+    const bytes = new Uint8Array(readFileSync(new URL("./fixtures/avif/mono-grid-grey-icc.avif", import.meta.url)));
+    expect(avifPlan(bytes).profile?.kind).toBe("grey");
+    const colr = Buffer.from(bytes).indexOf("colrprof");
+    const withoutProfile = Uint8Array.from(bytes);
+    withoutProfile.set([...Buffer.from("xxxx")], colr + 4);
+    expect(avifPlan(withoutProfile).profile).toBeNull();
+    const render = (file: Uint8Array) => {
+      const inst = instantiateEngine(engineModule);
+      const { image } = decodeAvifResized(inst, file, 256, 192, 256, 192);
+      convertToSrgb(inst, image);
+      return new Uint8Array(inst.memory.buffer, inst.exports.rs_output(image.rs), 256 * 192 * 4).slice();
+    };
+    // libheif (sharp) leaves a grey profile on its RGB output unapplied, so the reference is worked
+    // out: gamma 1.0 means the decoded values are linear light, which sRGB encodes.
+    const decoded = await sharp(bytes).ensureAlpha().raw().toBuffer();
+    const srgb = (v: number) => (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
+    const ref = decoded.map((v, i) => (i % 4 === 3 ? v : Math.round(255 * srgb(v / 255))));
+    const managed = psnr(render(bytes), ref);
+    expect(managed).toBeGreaterThanOrEqual(35);
+    expect(managed).toBeGreaterThan(psnr(render(withoutProfile), ref) + 5);
   });
 });

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { inspectImage } from "../../core/sniff";
 import { readBoxes } from "../../core/sniff/bmff";
-import { SNIFF_LIMITS } from "./sniff-helpers";
+import { avifItems, type AvifItem, buildAvif } from "./avif-builders";
+import { codeOf, SNIFF_LIMITS } from "./sniff-helpers";
 
 // A grid AVIF may list its tiles over several dimg references; the validator and the engine's
 // weight must read them the same way (a crafted file once made the weight crash into a 500).
@@ -52,5 +53,43 @@ describe("AVIF grids", () => {
     expect(imageBytes).toBe(GRID.length + 12);
     expect({ ...info, imageBytes: GRID.length }).toEqual(inspectImage(GRID, SNIFF_LIMITS));
     expect(info.engineWeight).toBeGreaterThan(1);
+  });
+});
+
+// The alpha image is checked like the colour image (every tile), and must be tiled like it: the
+// engine decodes both a row of tiles at a time. Both fixtures are 256x192: grid-2x2's colour is
+// 2 x 2 tiles of 128x96, grid-2x3-alpha's alpha 2 x 3 of 128x64.
+describe("AVIF alpha grids", () => {
+  const read = (name: string) => avifItems(new Uint8Array(readFileSync(new URL(`./fixtures/avif/${name}`, import.meta.url))));
+  const isAlpha = (it: AvifItem) => it.props.some((p) => Buffer.from(p).includes("auxiliary:alpha"));
+  /** grid-2x2's colour image with grid-2x3-alpha's alpha grid (its ids moved by 100), the alpha's tiles edited. */
+  const mixed = (editTiles: (tiles: AvifItem[]) => AvifItem[] = (t) => t) => {
+    const colour = read("grid-2x2.avif");
+    const other = read("grid-2x3-alpha.avif");
+    const alphaGrid = other.items.find(isAlpha)!;
+    const tileIds = other.refs.find((r) => r.type === "dimg" && r.from === alphaGrid.id)!.to;
+    const tiles = editTiles(tileIds.map((id) => ({ ...other.items.find((it) => it.id === id)!, id: id + 100 })));
+    const items = [...colour.items, { ...alphaGrid, id: alphaGrid.id + 100 }, ...tiles];
+    const refs = [...colour.refs, { type: "dimg", from: alphaGrid.id + 100, to: tileIds.map((id) => id + 100) }, { type: "auxl", from: alphaGrid.id + 100, to: [colour.primaryId] }];
+    return buildAvif(colour.primaryId, items, refs);
+  };
+
+  it("are accepted when rebuilt as they were", () => {
+    const own = read("grid-2x3-alpha.avif");
+    expect(inspectImage(buildAvif(own.primaryId, own.items, own.refs), SNIFF_LIMITS)).toMatchObject({ width: 256, height: 192, hasAlpha: true });
+  });
+
+  it("are refused at upload when tiled differently from the colour image", () => {
+    expect(() => inspectImage(mixed(), SNIFF_LIMITS)).toThrow(/AVIF alpha plane tiled differently from the colour image is not supported/);
+    expect(codeOf(() => inspectImage(mixed(), SNIFF_LIMITS))).toBe("invalid_image");
+  });
+
+  it("have every tile checked, as the colour image's are", () => {
+    const own = read("grid-2x3-alpha.avif");
+    const alphaGrid = own.items.find(isAlpha)!;
+    const lastTile = own.refs.find((r) => r.type === "dimg" && r.from === alphaGrid.id)!.to.at(-1)!;
+    const ispe = Uint8Array.of(0, 0, 0, 20, ...Buffer.from("ispe"), 0, 0, 0, 0, 0, 0, 0, 128, 0, 0, 0, 32);
+    const items = own.items.map((it) => (it.id === lastTile ? { ...it, props: it.props.map((p) => (Buffer.from(p).includes("ispe") ? ispe : p)) } : it));
+    expect(() => inspectImage(buildAvif(own.primaryId, items, own.refs), SNIFF_LIMITS)).toThrow(/AVIF alpha plane: grid tiles differ in size/);
   });
 });

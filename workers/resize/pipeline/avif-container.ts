@@ -1,5 +1,7 @@
-import { fullBox, readBoxes, cString, type Box } from "../../../core/sniff/bmff";
-import { ALPHA_URNS, prop, readHeifMeta, type Item } from "../../../core/sniff/heif";
+import { readBoxes } from "../../../core/sniff/bmff";
+import { type AvifLayer as LayerItems, codedAv1C, isMonochrome, ispe, readAvifLayout } from "../../../core/sniff/avif-layout";
+import { readHeifMeta } from "../../../core/sniff/heif";
+import type { ProfileKind } from "./colour";
 import { PipelineError } from "./errors";
 
 /** One AV1-coded picture as a grid of tiles (1 x 1 for a plain image), in row-major order. */
@@ -22,18 +24,15 @@ export interface AvifPlan {
   matrix: number;
   primaries: number;
   fullRange: number;
-}
-
-function failure(message: string): never {
-  throw new PipelineError(`AVIF: ${message}`);
+  /** The embedded ICC profile; a grey one goes with monochrome AV1, whose decoded grey fills R, G and B. */
+  profile: { icc: Uint8Array; kind: ProfileKind } | null;
 }
 
 /**
- * What the engine needs to draw an AVIF's primary image (the upload validator, core/sniff/avif.ts,
- * has already checked the structure and sizes; this re-reads it for the data): the colour layer,
- * the alpha auxiliary layer if one refers to the primary item, and the nclx colour description.
- * irot/imir are not applied here: the validator turned them into the EXIF orientation the
- * pipeline applies after resizing.
+ * What the engine needs to draw an AVIF's primary image, from the same layout the upload validator
+ * (core/sniff/avif.ts) checked: the colour layer, the first alpha auxiliary image of the primary
+ * item, and the colour description. irot/imir are not applied here: the validator turned them into
+ * the EXIF orientation the pipeline applies after resizing.
  */
 export function avifPlan(bytes: Uint8Array): AvifPlan {
   try {
@@ -41,15 +40,16 @@ export function avifPlan(bytes: Uint8Array): AvifPlan {
   } catch (err) {
     // The validator's parsers (core/sniff) throw AppError: here the input is undecodable.
     if (err instanceof PipelineError) throw err;
-    throw new PipelineError(`AVIF: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const message = err instanceof Error ? err.message : String(err);
+    throw new PipelineError(message.startsWith("AVIF") ? message : `AVIF: ${message}`, { cause: err });
   }
 }
 
 function plan(bytes: Uint8Array): AvifPlan {
-  const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta") ?? failure("no meta box");
+  const meta = readBoxes(bytes, 0, bytes.length).find((b) => b.type === "meta");
+  if (!meta) throw new PipelineError("AVIF: no meta box");
   const heif = readHeifMeta(bytes, meta);
-  const { items, refs, primaryId } = heif;
-  const primary = items.get(primaryId) ?? failure("no primary item");
+  const layout = readAvifLayout(bytes, heif);
 
   const itemBytes = (id: number): Uint8Array => {
     const parts = heif.locate(id).ranges.map(([start, end]) => bytes.subarray(start, end)); // bounds-checked
@@ -62,45 +62,22 @@ function plan(bytes: Uint8Array): AvifPlan {
     }
     return out;
   };
-  const ispe = (item: Item): [number, number] => {
-    const box = prop(item, "ispe") ?? failure("an image has no ispe");
-    const { r } = fullBox(bytes, box);
-    return [r.u32be(), r.u32be()];
-  };
-  const layer = (item: Item): AvifLayer => {
-    if (item.type === "av01") {
-      const [w, h] = ispe(item);
-      return { rows: 1, cols: 1, tiles: [itemBytes(item.id)], tileWidth: w, tileHeight: h };
-    }
-    if (item.type !== "grid") failure(`the image is coded as ${JSON.stringify(item.type)}`);
-    const g = itemBytes(item.id);
-    if (g.length < 8 || g[0] !== 0) failure("unsupported grid");
-    const rows = g[2]! + 1, cols = g[3]! + 1;
-    const ids = refs.filter((r) => r.type === "dimg" && r.from === item.id).flatMap((r) => r.to);
-    if (ids.length !== rows * cols) failure("grid tile count mismatch");
-    const tiles = ids.map((id) => items.get(id) ?? failure("missing grid tile"));
-    if (tiles.some((t) => t.type !== "av01")) failure("grid tile is not an AV1 image");
-    const [tileWidth, tileHeight] = ispe(tiles[0]!);
-    return { rows, cols, tiles: tiles.map((t) => itemBytes(t.id)), tileWidth, tileHeight };
+  const layer = (items: LayerItems): AvifLayer => {
+    const [tileWidth, tileHeight] = ispe(bytes, items.tiles[0]!, "an AV1 image");
+    return { rows: items.rows, cols: items.cols, tiles: items.tiles.map((t) => itemBytes(t.id)), tileWidth, tileHeight };
   };
 
-  const [width, height] = ispe(primary);
-  const colour = layer(primary);
-  let alpha: AvifLayer | undefined;
-  for (const item of items.values()) {
-    const auxC = prop(item, "auxC");
-    if (!auxC || !ALPHA_URNS.has(cString(fullBox(bytes, auxC).r))) continue;
-    if (refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) alpha = layer(item);
-  }
-
-  const firstTile = primary.type === "grid" ? items.get(refs.find((r) => r.type === "dimg" && r.from === primaryId)?.to[0] ?? -1) : undefined;
-  const nclx = [primary, firstTile].flatMap((item) => (item ? item.props.filter((p) => isNclx(bytes, p)) : []))[0];
-  const primaries = nclx ? (bytes[nclx.data + 4]! << 8) | bytes[nclx.data + 5]! : -1;
-  const matrix = nclx ? (bytes[nclx.data + 8]! << 8) | bytes[nclx.data + 9]! : -1;
-  const fullRange = nclx ? bytes[nclx.data + 10]! >> 7 : -1;
-  return { width, height, colour, alpha, matrix, primaries, fullRange };
-}
-
-function isNclx(bytes: Uint8Array, p: Box): boolean {
-  return p.type === "colr" && p.end - p.data >= 11 && String.fromCharCode(...bytes.subarray(p.data, p.data + 4)) === "nclx";
+  const [width, height] = ispe(bytes, layout.colour.item, "the image");
+  const { nclx, icc } = layout;
+  const mono = isMonochrome(bytes, codedAv1C(layout.colour));
+  return {
+    width,
+    height,
+    colour: layer(layout.colour),
+    alpha: layout.alphas[0] && layer(layout.alphas[0]),
+    primaries: nclx ? (bytes[nclx.data + 4]! << 8) | bytes[nclx.data + 5]! : -1,
+    matrix: nclx ? (bytes[nclx.data + 8]! << 8) | bytes[nclx.data + 9]! : -1,
+    fullRange: nclx ? bytes[nclx.data + 10]! >> 7 : -1,
+    profile: icc ? { icc: bytes.subarray(icc[0], icc[1]), kind: mono ? "grey" : "rgb" } : null,
+  };
 }

@@ -1,13 +1,12 @@
 import { EngineFailure, type EngineImage, type EngineInstance } from "./codecs/engine-core";
+import { tilesCover } from "../../../core/sniff/avif-layout";
 import { avifPlan, type AvifLayer, type AvifPlan } from "./avif-container";
-import { avifIccProfile } from "./avif-profile";
 import { openProfile } from "./colour";
 import { PipelineError } from "./errors";
 
 /** The layer covers the canvas the way libavif requires: only the last row/column overhangs. */
 function checkLayer(layer: AvifLayer, width: number, height: number, what: string): void {
-  const { rows, cols, tileWidth: tw, tileHeight: th } = layer;
-  if (tw < 1 || th < 1 || tw * cols < width || th * rows < height || (cols - 1) * tw >= width || (rows - 1) * th >= height) {
+  if (!tilesCover(layer, layer.tileWidth, layer.tileHeight, width, height)) {
     throw new PipelineError(`AVIF: the ${what} tiles do not cover the ${width}x${height} image`);
   }
 }
@@ -45,8 +44,7 @@ export function decodeAvifResized(
     throw new PipelineError(`AVIF: the image is ${plan.width}x${plan.height}, recorded ${width}x${height}`);
   }
   checkAvifLayers(plan);
-  const profile = avifIccProfile(bytes);
-  if (profile) openProfile(inst, profile.icc, profile.kind);
+  if (plan.profile) openProfile(inst, plan.profile.icc, plan.profile.kind);
   const { colour, alpha } = plan;
   const ex = inst.exports;
   const decode = (layer: AvifLayer, index: number, col: number, isAlpha: number): void => {

@@ -22,8 +22,8 @@
  *   works while decoding); an animation's first frame is placed on its canvas at that scale.
  *   Lossless bitstreams and alpha are decoded into a window of rows that slides down (our libwebp
  *   patch: LZ77 copies reach at most 2^20 pixels back), ≈8 MiB whatever the image size.
- * - AVIF (avif.ts): the container parsed in JS (avif-container.ts: primary item, grid tiles, alpha
- *   auxiliary image, nclx), each AV1 image decoded by the engine's dav1d into its own YUV frame
+ * - AVIF (avif.ts): the container parsed in JS (avif-container.ts, on the validator's layout reader
+ *   core/sniff/avif-layout.ts: primary item, grid tiles, alpha auxiliary image, nclx, ICC), each AV1 image decoded by the engine's dav1d into its own YUV frame
  *   (1.5 B/pixel at 8-bit 4:2:0, 2 bytes a sample above 8 bits), converted to RGBA8 row by row as
  *   libavif does (matrix and range from nclx, bilinear chroma) straight into the resampler; grids a
  *   row of tiles at a time. irot/imir arrive as EXIF orientation from the validator. Film grain is
