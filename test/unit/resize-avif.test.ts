@@ -106,10 +106,10 @@ describe("AVIF decoding with the engine's dav1d", () => {
   it("refuses AV1 data dav1d cannot decode, and frames that differ from ispe or the recorded size", () => {
     const bytes = fixture("bt709.avif");
     const obu = avifPlan(bytes).colour.tiles[0]!.byteOffset;
-    expect(() => decode(patched(bytes, obu, [0x80]))).toThrow(/AVIF: the AV1 data could not be decoded/);
+    expect(() => decode(patched(bytes, obu, [0x80]))).toThrow(/^AVIF: the AV1 data could not be decoded/);
     expect(() => decode(patched(bytes, find(bytes, "ispe") + 8, u32(98)))).toThrow(/AVIF: an AV1 image decoded to 97x75, its ispe says 98x75/);
     // dav1d is told the largest frame ispe allows: a frame coded larger is refused before allocation.
-    expect(() => decode(patched(bytes, find(bytes, "ispe") + 8, u32(96)))).toThrow(/AVIF: the AV1 data could not be decoded/);
+    expect(() => decode(patched(bytes, find(bytes, "ispe") + 8, u32(96)))).toThrow(/^AVIF: the AV1 data could not be decoded/);
     expect(() => decode(bytes, 98, 75)).toThrow(/AVIF: the image is 97x75, recorded 98x75/);
   });
 

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import sharp, { type WebpOptions } from "sharp";
 import { describe, expect, it } from "vitest";
 import { EngineFailure, instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
+import { PipelineError } from "../../workers/resize/pipeline/errors";
+import { decodeWebpResized } from "../../workers/resize/pipeline/webp";
 
 // The engine's libwebp decodes lossless WebP (and VP8L-coded alpha) into a window of rows that
 // slides down (scripts/build-wasm/patches/libwebp-vp8l-window.patch), about 2^20 pixels of history.
@@ -182,5 +184,8 @@ describe("crafted lossless bitstreams", () => {
     });
     expect(() => decode(bytes)).toThrow(EngineFailure);
     expect(() => decode(bytes)).toThrow(/corrupt bitstream/);
+    // Through the pipeline's decoder, the engine's failure is permanent and named by the format.
+    expect(() => decodeWebpResized(instantiateEngine(engineModule), bytes, w, h, 500, 300)).toThrow(PipelineError);
+    expect(() => decodeWebpResized(instantiateEngine(engineModule), bytes, w, h, 500, 300)).toThrow(/^WebP: corrupt bitstream$/);
   });
 });

@@ -21,7 +21,7 @@ static int slots;
 /* One row of tile_w floats each: luma (then alpha), Cb, Cr, and two chroma-resolution scratch rows. */
 static float *rows_mem, *y_row, *cb_row, *cr_row, *tmp_row, *near_row;
 
-#define UNDECODABLE "AVIF: the AV1 data could not be decoded (corrupt or unsupported)"
+#define UNDECODABLE "the AV1 data could not be decoded (corrupt or unsupported)"
 
 static void no_free(const uint8_t *buf, void *cookie) { (void)buf; (void)cookie; }
 
@@ -30,7 +30,7 @@ ENGINE_EXPORT void ad_open(unsigned max_pixels, int cols) {
   slots = cols;
   colour = calloc((size_t)cols, sizeof(Dav1dPicture));
   alpha = calloc((size_t)cols, sizeof(Dav1dPicture));
-  if (!colour || !alpha) js_fail("AVIF: out of memory");
+  if (!colour || !alpha) js_fail("out of memory");
   Dav1dSettings s;
   dav1d_default_settings(&s);
   s.n_threads = 1;
@@ -40,7 +40,7 @@ ENGINE_EXPORT void ad_open(unsigned max_pixels, int cols) {
   /* Film grain would need a second frame; at variant sizes (≤ 1024 px wide) the resize averages
    * grain away, so the denoised frame is drawn as it is. */
   s.apply_grain = 0;
-  if (dav1d_open(&ctx, &s) < 0) js_fail("AVIF: the AV1 decoder could not start (out of memory)");
+  if (dav1d_open(&ctx, &s) < 0) js_fail("the AV1 decoder could not start (out of memory)");
 }
 
 /* Decodes one AV1 image (its OBUs at data..data+size, owned by the caller) into slot `col`. */
@@ -229,19 +229,20 @@ static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_ma
 }
 
 /*
- * Pushes `rows` canvas rows of the current row of tiles (slots 0..cols-1, each tile_w wide, the last
- * one cut at canvas_w) into the resampler. mc / primaries / full: the container's nclx, or -1 for
+ * Pushes `rows` canvas rows of the current row of tiles (every slot, each as wide as the decoded
+ * tiles, the last one cut at canvas_w) into the resampler. mc / primaries / full: the container's nclx, or -1 for
  * the AV1 sequence header's. Returns 1 if any alpha value is below 255.
  */
-ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int rows, int mc, int primaries, int full, int with_alpha) {
+ENGINE_EXPORT int ad_emit(resampler *rs, int canvas_w, int rows, int mc, int primaries, int full, int with_alpha) {
   const Dav1dPicture *p = &colour[0];
+  const int cols = slots, tile_w = p->p.w;
   const Dav1dSequenceHeader *seq = p->seq_hdr;
   yuv_matrix m = make_matrix(mc >= 0 ? mc : (int)seq->mtrx, primaries >= 0 ? primaries : (int)seq->pri, full >= 0 ? full : seq->color_range, p->p.bpc);
   yuv_matrix am;
   if (with_alpha) am = make_matrix(1, 1, alpha[0].seq_hdr->color_range, alpha[0].p.bpc);
   if (!rows_mem) {
     rows_mem = malloc(sizeof(float) * 5 * (size_t)tile_w);
-    if (!rows_mem) js_fail("AVIF: out of memory");
+    if (!rows_mem) js_fail("out of memory");
     y_row = rows_mem;
     cb_row = y_row + tile_w;
     cr_row = cb_row + tile_w;
@@ -261,16 +262,16 @@ ENGINE_EXPORT int ad_emit(resampler *rs, int cols, int tile_w, int canvas_w, int
   return transparent;
 }
 
-/* Drops the pictures of slots 0..cols-1 (after a row of tiles has been emitted). */
-ENGINE_EXPORT void ad_release(int cols) {
-  for (int c = 0; c < cols && c < slots; c++) {
+/* Drops the pictures of every slot (after a row of tiles has been emitted). */
+ENGINE_EXPORT void ad_release(void) {
+  for (int c = 0; c < slots; c++) {
     dav1d_picture_unref(&colour[c]);
     dav1d_picture_unref(&alpha[c]);
   }
 }
 
 ENGINE_EXPORT void ad_close(void) {
-  ad_release(slots);
+  ad_release();
   dav1d_close(&ctx);
   free(colour);
   free(alpha);

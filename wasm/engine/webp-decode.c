@@ -15,12 +15,12 @@ static WebPDecoderConfig config;
 
 static const char *status_text(VP8StatusCode status) {
   switch (status) {
-    case VP8_STATUS_OUT_OF_MEMORY: return "WebP: out of memory";
-    case VP8_STATUS_INVALID_PARAM: return "WebP: invalid parameter";
-    case VP8_STATUS_BITSTREAM_ERROR: return "WebP: corrupt bitstream";
-    case VP8_STATUS_UNSUPPORTED_FEATURE: return "WebP: unsupported feature";
-    case VP8_STATUS_NOT_ENOUGH_DATA: return "WebP: the data ends early (truncated)";
-    default: return "WebP: the bitstream could not be decoded";
+    case VP8_STATUS_OUT_OF_MEMORY: return "out of memory";
+    case VP8_STATUS_INVALID_PARAM: return "invalid parameter";
+    case VP8_STATUS_BITSTREAM_ERROR: return "corrupt bitstream";
+    case VP8_STATUS_UNSUPPORTED_FEATURE: return "unsupported feature";
+    case VP8_STATUS_NOT_ENOUGH_DATA: return "the data ends early (truncated)";
+    default: return "the bitstream could not be decoded";
   }
 }
 
@@ -34,7 +34,7 @@ ENGINE_EXPORT double wd_size(const uint8_t *data, size_t size) {
 
 /* Decodes to RGBA8 at width x height (the bitstream's size, or smaller: rescaled while decoding). */
 ENGINE_EXPORT uint8_t *wd_decode(const uint8_t *data, size_t size, int width, int height) {
-  if (!WebPInitDecoderConfig(&config)) js_fail("WebP: decoder version mismatch");
+  if (!WebPInitDecoderConfig(&config)) js_fail("decoder version mismatch");
   VP8StatusCode status = WebPGetFeatures(data, size, &config.input);
   if (status != VP8_STATUS_OK) js_fail(status_text(status));
   if (width != config.input.width || height != config.input.height) {

@@ -1,8 +1,8 @@
-import { EngineFailure, type EngineImage, type EngineInstance } from "./codecs/engine-core";
+import { type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { tilesCover } from "../../../core/sniff/avif-layout";
 import { avifPlan, type AvifLayer, type AvifPlan } from "./avif-container";
 import { openProfile } from "./colour";
-import { PipelineError } from "./errors";
+import { decodingAs, PipelineError } from "./errors";
 
 /** The layer covers the canvas the way libavif requires: only the last row/column overhangs. */
 function checkLayer(layer: AvifLayer, width: number, height: number, what: string): void {
@@ -62,7 +62,7 @@ export function decodeAvifResized(
     }
   };
 
-  try {
+  return decodingAs("AVIF", () => {
     ex.ad_open(colour.tileWidth * colour.tileHeight, colour.cols);
     const rs = ex.rs_new(width, height, targetW, targetH, alpha ? 1 : 0);
     let transparent = false;
@@ -72,13 +72,10 @@ export function decodeAvifResized(
         if (alpha) decode(alpha, r * colour.cols + c, c, 1);
       }
       const rows = Math.min(colour.tileHeight, height - r * colour.tileHeight);
-      if (ex.ad_emit(rs, colour.cols, colour.tileWidth, width, rows, plan.matrix, plan.primaries, plan.fullRange, alpha ? 1 : 0)) transparent = true;
-      ex.ad_release(colour.cols);
+      if (ex.ad_emit(rs, width, rows, plan.matrix, plan.primaries, plan.fullRange, alpha ? 1 : 0)) transparent = true;
+      ex.ad_release();
     }
     ex.ad_close();
     return { image: { rs, width: targetW, height: targetH }, transparent };
-  } catch (err) {
-    if (err instanceof EngineFailure) throw new PipelineError(err.message, { cause: err });
-    throw err;
-  }
+  });
 }

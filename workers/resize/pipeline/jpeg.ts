@@ -1,6 +1,6 @@
-import { EngineFailure, jpegBegin, jpegDecodeTo, jpegScaledSize, type EngineImage, type EngineInstance } from "./codecs/engine-core";
+import { jpegBegin, jpegDecodeTo, jpegScaledSize, type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { liveWasmBytes } from "./codecs/slot";
-import { PipelineError } from "./errors";
+import { decodingAs, PipelineError } from "./errors";
 import { ISOLATE_BUDGET_BYTES } from "./memory";
 
 /**
@@ -49,7 +49,7 @@ export function decodeJpegResized(
   targetH: number,
   budgetBytes = ISOLATE_BUDGET_BYTES,
 ): { image: EngineImage; scale: string; coefficientBytes?: number } {
-  try {
+  return decodingAs("JPEG", () => {
     const header = jpegBegin(inst, bytes);
     if (header.width !== width || header.height !== height) {
       throw new PipelineError(`JPEG: header says ${header.width}x${header.height}, recorded ${width}x${height}`);
@@ -61,8 +61,5 @@ export function decodeJpegResized(
     const fatal = inst.warnings.find((w) => FATAL_WARNING.test(w));
     if (fatal) throw new PipelineError(`JPEG: ${fatal.trim()} (truncated or corrupt data)`);
     return { image, scale: `${num}/8`, coefficientBytes: header.progressive ? inst.exports.jd_coefficient_bytes() : undefined };
-  } catch (err) {
-    if (err instanceof EngineFailure) throw new PipelineError(`JPEG: ${err.message}`, { cause: err });
-    throw err;
-  }
+  });
 }

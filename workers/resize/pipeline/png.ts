@@ -1,5 +1,5 @@
-import { EngineFailure, setInput, type EngineImage, type EngineInstance } from "./codecs/engine-core";
-import { PipelineError } from "./errors";
+import { setInput, type EngineImage, type EngineInstance } from "./codecs/engine-core";
+import { decodingAs, PipelineError } from "./errors";
 import { bitsPerPixel, readPngHeader, type PngHeader } from "./png-rows";
 import { openProfile } from "./colour";
 
@@ -59,34 +59,33 @@ export function streamPngRows(inst: EngineInstance, head: PngHeader, onRow: (rgb
   setInput(inst, head.idat);
   ex.zi_begin();
   try {
-    for (const pass of passes) {
-      const stride = Math.ceil((pass.width * bpp) / 8) + 1;
-      heap(prev, stride).fill(0);
-      for (let y = 0; y < pass.height; y++) {
-        if (ex.zi_read(cur, stride) < stride) throw new PipelineError("PNG: the image data ends early (truncated)");
-        const alpha = ex.pr_row(cur, prev, stride, pass.width, out);
-        if (alpha < 0) throw new PipelineError(`PNG: unknown row filter ${heap(cur, 1)[0]}`);
-        transparent ||= alpha === 1;
-        [cur, prev] = [prev, cur];
-        if (!even) {
-          onRow(heap(out, rowBytes), out);
-        } else if (pass.y0 === 1) {
-          // Pass 7 is the odd rows at full width: the even row above goes first.
-          const odd = heap(out, rowBytes).slice();
-          sendEven();
-          heap(out, rowBytes).set(odd);
-          onRow(heap(out, rowBytes), out);
-        } else {
-          const row = heap(out, pass.width * 4);
-          const base = ((pass.y0 + y * pass.dy) >> 1) * rowBytes;
-          for (let k = 0; k < pass.width; k++) even.set(row.subarray(k * 4, k * 4 + 4), base + (pass.x0 + k * pass.dx) * 4);
+    decodingAs("PNG", () => {
+      for (const pass of passes) {
+        const stride = Math.ceil((pass.width * bpp) / 8) + 1;
+        heap(prev, stride).fill(0);
+        for (let y = 0; y < pass.height; y++) {
+          if (ex.zi_read(cur, stride) < stride) throw new PipelineError("PNG: the image data ends early (truncated)");
+          const alpha = ex.pr_row(cur, prev, stride, pass.width, out);
+          if (alpha < 0) throw new PipelineError(`PNG: unknown row filter ${heap(cur, 1)[0]}`);
+          transparent ||= alpha === 1;
+          [cur, prev] = [prev, cur];
+          if (!even) {
+            onRow(heap(out, rowBytes), out);
+          } else if (pass.y0 === 1) {
+            // Pass 7 is the odd rows at full width: the even row above goes first.
+            const odd = heap(out, rowBytes).slice();
+            sendEven();
+            heap(out, rowBytes).set(odd);
+            onRow(heap(out, rowBytes), out);
+          } else {
+            const row = heap(out, pass.width * 4);
+            const base = ((pass.y0 + y * pass.dy) >> 1) * rowBytes;
+            for (let k = 0; k < pass.width; k++) even.set(row.subarray(k * 4, k * 4 + 4), base + (pass.x0 + k * pass.dx) * 4);
+          }
         }
       }
-    }
-    while (even && evenSent < Math.ceil(height / 2)) sendEven();
-  } catch (err) {
-    if (err instanceof EngineFailure) throw new PipelineError(`PNG: the image data could not be inflated (${err.message})`, { cause: err });
-    throw err;
+      while (even && evenSent < Math.ceil(height / 2)) sendEven();
+    });
   } finally {
     ex.zi_end();
     for (const ptr of [tables, cur, prev, out]) ex.eng_free(ptr);

@@ -1,5 +1,5 @@
-import { EngineFailure, type EngineImage, type EngineInstance } from "./codecs/engine-core";
-import { PipelineError } from "./errors";
+import { type EngineImage, type EngineInstance } from "./codecs/engine-core";
+import { decodingAs, PipelineError } from "./errors";
 import { webpIccProfile, webpStill } from "./webp-container";
 import { openProfile } from "./colour";
 
@@ -35,24 +35,21 @@ export function decodeWebpResized(inst: EngineInstance, bytes: Uint8Array, width
   const ex = inst.exports;
   const view = (ptr: number, length: number) => new Uint8Array(inst.memory.buffer, ptr, length);
 
-  const input = ex.eng_malloc(bitstream.length);
-  let decoded: number, sw: number, sh: number;
-  try {
-    view(input, bitstream.length).set(bitstream);
-    const packed = ex.wd_size(input, bitstream.length);
-    const fw = Math.floor(packed / 65536), fh = packed % 65536;
-    if (fw !== (still?.frameWidth ?? width) || fh !== (still?.frameHeight ?? height)) {
-      throw new PipelineError(`WebP: the bitstream is ${fw}x${fh}, its header says otherwise`);
+  const { decoded, sw, sh } = decodingAs("WebP", () => {
+    const input = ex.eng_malloc(bitstream.length);
+    try {
+      view(input, bitstream.length).set(bitstream);
+      const packed = ex.wd_size(input, bitstream.length);
+      const fw = Math.floor(packed / 65536), fh = packed % 65536;
+      if (fw !== (still?.frameWidth ?? width) || fh !== (still?.frameHeight ?? height)) {
+        throw new PipelineError(`WebP: the bitstream is ${fw}x${fh}, its header says otherwise`);
+      }
+      const [sw, sh] = [Math.max(1, Math.round(fw / kx)), Math.max(1, Math.round(fh / ky))];
+      return { decoded: ex.wd_decode(input, bitstream.length, sw, sh), sw, sh };
+    } finally {
+      ex.eng_free(input);
     }
-    sw = Math.max(1, Math.round(fw / kx));
-    sh = Math.max(1, Math.round(fh / ky));
-    decoded = ex.wd_decode(input, bitstream.length, sw, sh);
-  } catch (err) {
-    if (err instanceof EngineFailure) throw new PipelineError(err.message, { cause: err });
-    throw err;
-  } finally {
-    ex.eng_free(input);
-  }
+  });
 
   let source = decoded;
   let srcW = sw, srcH = sh;

@@ -47,12 +47,12 @@ interface EngineExports {
   ad_open(maxPixels: number, cols: number): void;
   ad_decode(col: number, isAlpha: number, data: number, size: number): void;
   ad_info(col: number, isAlpha: number, what: number): number;
-  ad_emit(rs: number, cols: number, tileW: number, canvasW: number, rows: number, matrix: number, primaries: number, fullRange: number, withAlpha: number): number;
-  ad_release(cols: number): void;
+  ad_emit(rs: number, canvasW: number, rows: number, matrix: number, primaries: number, fullRange: number, withAlpha: number): number;
+  ad_release(): void;
   ad_close(): void;
 }
 
-/** libjpeg stopped with an error (corrupt, unsupported), with its message. */
+/** A codec in the engine stopped with an error (corrupt, truncated or unsupported data), with its message. */
 export class EngineFailure extends Error {
   constructor(message: string) {
     super(message);
