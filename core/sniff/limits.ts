@@ -1,5 +1,5 @@
 import { fail } from "./bytes";
-import type { ImageFormat, Limits } from "./types";
+import type { ImageFormat, ImageInfo, Limits } from "./types";
 
 /**
  * Applies the size limits as soon as a parser knows a width/height. Zero or negative sizes are a
@@ -48,21 +48,8 @@ export class MetaBudget {
   }
 }
 
-/** The first image bitstream of a WebP (a still's, or the first ANMF frame's): lossy or lossless. */
-function webpFirstBitstream(bytes: Uint8Array): "VP8 " | "VP8L" | null {
-  let pos = 12;
-  while (pos + 8 <= bytes.length) {
-    const fourcc = String.fromCharCode(bytes[pos]!, bytes[pos + 1]!, bytes[pos + 2]!, bytes[pos + 3]!);
-    if (fourcc === "VP8 " || fourcc === "VP8L") return fourcc;
-    const size = (bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16)) + bytes[pos + 7]! * 2 ** 24;
-    // An ANMF payload is a 16-byte frame header followed by the frame's own chunks: step inside.
-    pos += fourcc === "ANMF" ? 8 + 16 : 8 + size + (size & 1);
-  }
-  return null;
-}
-
 /** What the engine limits need from a parsed image. */
-type EngineInfo = { width: number; height: number; engineWeight?: number };
+type EngineInfo = Pick<ImageInfo, "width" | "height" | "progressive" | "lossless" | "engineWeight">;
 
 /**
  * The resize engine's measured per-encoding pixel limits (docs/performance.md): JPEG streams in
@@ -76,7 +63,7 @@ type EngineInfo = { width: number; height: number; engineWeight?: number };
  * more): `maxPixelsAvif`.
  */
 export function checkEnginePixels(format: ImageFormat, info: EngineInfo, bytes: Uint8Array, limits: Limits): void {
-  const rule = engineRule(format, info, bytes, limits);
+  const rule = engineRule(format, info, limits);
   if (rule.maxPixels !== undefined && info.width * info.height * rule.weight > rule.maxPixels) {
     const scaled = rule.weight === 1 ? `${rule.maxPixels} pixels` : `${Math.floor(rule.maxPixels / rule.weight)} pixels for its encoding`;
     fail(`${rule.kind} image is ${info.width}x${info.height}; the maximum for it is ${scaled}`, "image_too_large");
@@ -87,11 +74,11 @@ export function checkEnginePixels(format: ImageFormat, info: EngineInfo, bytes: 
 }
 
 /** Which of the limits above an encoding falls under, and how its pixels weigh against it. */
-function engineRule(format: ImageFormat, info: EngineInfo, bytes: Uint8Array, limits: Limits): { kind: string; weight: number; maxPixels?: number; maxBytes?: number } {
+function engineRule(format: ImageFormat, info: EngineInfo, limits: Limits): { kind: string; weight: number; maxPixels?: number; maxBytes?: number } {
   // Interlaced PNG: its even rows (2 B/pixel) beside an input of up to MAX_UPLOAD_BYTES: weighs 1.5.
-  if (format === "png" && bytes[28] === 1) return { kind: "interlaced PNG", weight: 1.5, maxPixels: limits.maxPixelsInterlaced };
+  if (format === "png" && info.progressive) return { kind: "interlaced PNG", weight: 1.5, maxPixels: limits.maxPixelsInterlaced };
   if (format === "avif") return { kind: "AVIF", weight: info.engineWeight ?? 1, maxPixels: limits.maxPixelsAvif };
-  if (format === "webp" && webpFirstBitstream(bytes) === "VP8L") {
+  if (format === "webp" && info.lossless) {
     return { kind: "lossless WebP", weight: 1, maxPixels: limits.maxPixelsLosslessWebp, maxBytes: limits.maxBytesLosslessWebp };
   }
   if (format === "jpeg") return { kind: "JPEG", weight: 1 };

@@ -166,7 +166,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
   return {
     width, height, frames, orientation,
     hasAlpha: colour === 4 || colour === 6 || trns,
-    progressive: false,
+    progressive: interlaced,
     metadataBytes: meta.total,
     bitDepth: depth,
   };

@@ -39,7 +39,10 @@ export interface ImageInfo {
   /** EXIF-style orientation 1..8 (absent / out of range -> 1). */
   orientation: number;
   hasAlpha: boolean;
+  /** A progressive JPEG, or an Adam7-interlaced PNG: a decoder holds more than a few rows of either. */
   progressive: boolean;
+  /** WebP: the still's (or the first frame's) bitstream is lossless (VP8L). */
+  lossless?: boolean;
   metadataBytes: number;
   bitDepth: number;
   /**

@@ -29,6 +29,7 @@ interface Bitstream {
   width: number;
   height: number;
   alpha: boolean;
+  lossless: boolean;
 }
 
 /** Key frame header of a lossy VP8 bitstream (RFC 6386 9.1). */
@@ -41,7 +42,7 @@ function vp8(bytes: Uint8Array, c: Chunk): Bitstream {
   if (r.u8() !== 0x9d || r.u8() !== 0x01 || r.u8() !== 0x2a) fail("missing WebP VP8 start code");
   const width = r.u16le() & 0x3fff, height = r.u16le() & 0x3fff;
   if (tag >>> 5 > r.remaining) fail("WebP VP8 partition exceeds the chunk");
-  return { width, height, alpha: false };
+  return { width, height, alpha: false, lossless: false };
 }
 
 /** Header of a lossless VP8L bitstream: signature 0x2f, 14-bit width-1, height-1, alpha, version. */
@@ -51,7 +52,7 @@ function vp8l(bytes: Uint8Array, c: Chunk): Bitstream {
   const bits = r.u32le();
   if (bits >>> 29 !== 0) fail("unsupported WebP VP8L version");
   r.need(1, "WebP VP8L data");
-  return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+  return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1, lossless: true };
 }
 
 function alph(bytes: Uint8Array, c: Chunk): void {
@@ -86,7 +87,7 @@ function header(bytes: Uint8Array, first: Chunk, limits: Limits): Bitstream & { 
     const width = h.u24le() + 1, height = h.u24le() + 1;
     checkSize(width, height, limits, "WebP canvas");
     if (width * height > 0xffffffff) fail("WebP canvas too large");
-    return { width, height, alpha: (flags & 0x10) !== 0, flags };
+    return { width, height, alpha: (flags & 0x10) !== 0, lossless: false, flags };
   }
   if (first.id === "VP8 " || first.id === "VP8L") return { ...image(bytes, [first], limits, "WebP image"), flags: 0 };
   return fail(`invalid WebP: unexpected first chunk ${JSON.stringify(first.id)}`);
@@ -101,7 +102,9 @@ export function parseWebp(bytes: Uint8Array, limits: Limits): Parsed {
   r.pos = 12;
   const firstId = r.ascii(4), firstSize = r.u32le();
   const first: Chunk = { id: firstId, start: r.pos, size: Math.min(firstSize, bytes.length - r.pos) };
-  const { width, height, alpha, flags } = header(bytes, first, limits);
+  const { width, height, alpha, flags, ...head } = header(bytes, first, limits);
+  // Whether the image the resize engine decodes (the still, or the first frame) is lossless.
+  let lossless = head.lossless;
   if (riffEnd > bytes.length) fail("truncated WebP (RIFF size exceeds the file)");
   const chunks = readChunks(bytes, 12, riffEnd);
   const meta = new MetaBudget(limits);
@@ -136,6 +139,7 @@ export function parseWebp(bytes: Uint8Array, limits: Limits): Parsed {
       const img = image(bytes, readChunks(bytes, a.pos, a.end), frameLimits, "WebP frame");
       if (img.width !== fw || img.height !== fh) fail("WebP frame size does not match its bitstream");
       hasAlpha ||= img.alpha;
+      if (frames === 1) lossless = img.lossless;
     }
     if (frames === 0) fail("animated WebP has no frames");
   } else {
@@ -143,10 +147,11 @@ export function parseWebp(bytes: Uint8Array, limits: Limits): Parsed {
     const img = image(bytes, chunks.slice(1), limits, "WebP image");
     if (img.width !== width || img.height !== height) fail("WebP canvas size does not match its bitstream");
     hasAlpha ||= img.alpha;
+    lossless = img.lossless;
   }
   assertNoTrailer(bytes, riffEnd, "WebP");
   return {
-    width, height, frames, orientation, hasAlpha, progressive: false,
+    width, height, frames, orientation, hasAlpha, progressive: false, lossless,
     metadataBytes: meta.total, bitDepth: 8,
   };
 }

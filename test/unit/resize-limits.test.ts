@@ -7,6 +7,7 @@ import { inspectImage } from "../../core/sniff";
 import { avifPixelWeight } from "../../core/sniff/avif-weight";
 import type { Box } from "../../core/sniff/bmff";
 import { crc32 } from "../../core/sniff/png";
+import { anim, anmf, riff, vp8, vp8l, vp8xHeader } from "./sniff-builders";
 
 // The resize engine's per-encoding pixel limits, enforced from headers at upload (and re-checked
 // by the resize Worker): each encoding is refused just above its limit and accepted at it.
@@ -77,6 +78,10 @@ describe("resize engine pixel limits", () => {
     expect(refusal(await img(21, 20).webp().toBuffer())).toMatch(/^image_too_large: WEBP .*400 pixels/);
     expect(refusal(await img(14, 14).webp({ lossless: true }).toBuffer())).toBeNull();
     expect(refusal(await img(15, 14).webp({ lossless: true }).toBuffer())).toMatch(/^image_too_large: lossless WebP .*200 pixels/);
+    // An animation by its first frame, the one the engine decodes.
+    const animation = (first: Uint8Array, second: Uint8Array) => riff([vp8xHeader(0x02, 15, 14), anim, anmf(0, 0, 15, 14, first), anmf(0, 0, 15, 14, second)]);
+    expect(refusal(animation(vp8l(15, 14), vp8(15, 14)))).toMatch(/^image_too_large: lossless WebP .*200 pixels/);
+    expect(refusal(animation(vp8(15, 14), vp8l(15, 14)))).toBeNull();
     expect(refusal(await img(20, 20).gif().toBuffer())).toBeNull();
     expect(refusal(await img(21, 20).gif().toBuffer())).toMatch(/^image_too_large: GIF .*400 pixels/);
   });

@@ -1,12 +1,12 @@
 import { PipelineError } from "./errors";
 
 /**
- * What libwebp's simple decoder (the only one @jsquash/webp ships) should decode, and where the
- * result goes. Still images pass through unchanged. For an animation the simple API refuses the
- * file, so the first frame's bitstream (its ALPH + VP8, or VP8L, chunks from the first ANMF) is
- * rewrapped as a still WebP, to be decoded and placed at the frame's offset on a transparent
- * canvas of the animation's size: the first frame as WebPAnimDecoder shows it (blending with, or
- * disposing to, an empty canvas is a no-op for the first frame).
+ * What the engine's libwebp (its still-image decoder) should decode, and where the result goes.
+ * Still images pass through unchanged. That decoder refuses an animation, so the first frame's
+ * bitstream (its ALPH + VP8, or VP8L, chunks from the first ANMF) is rewrapped as a still WebP, to
+ * be decoded and placed at the frame's offset on a transparent canvas of the animation's size: the
+ * first frame as WebPAnimDecoder shows it (blending with, or disposing to, an empty canvas is a
+ * no-op for the first frame).
  */
 export interface WebpStill {
   bytes: Uint8Array;
@@ -59,7 +59,11 @@ function riff(parts: Chunk[]): Uint8Array {
   return out;
 }
 
-export function webpStill(bytes: Uint8Array): WebpStill | null {
+/**
+ * A WebP's top-level chunks read once: the first frame of an animation rewrapped as a still (null
+ * for a still image, decoded as it is), and the ICC profile of an extended file (ICCP), if any.
+ */
+export function readWebp(bytes: Uint8Array): { animationFrame: WebpStill | null; icc: Uint8Array | null } {
   if (bytes.length < 12 || fourcc(bytes, 0) !== "RIFF" || fourcc(bytes, 8) !== "WEBP") {
     throw new PipelineError("WebP: not a RIFF/WEBP file");
   }
@@ -67,7 +71,12 @@ export function webpStill(bytes: Uint8Array): WebpStill | null {
   if (riffEnd > bytes.length) throw new PipelineError("WebP: the file is truncated");
   const top = chunks(bytes, 12, riffEnd);
   const vp8x = top[0]?.id === "VP8X" ? top[0].payload : undefined;
-  if (!vp8x || vp8x.length < 10 || !(vp8x[0]! & 0x02)) return null; // still: decode as is
+  const icc = (vp8x && top.find((c) => c.id === "ICCP")?.payload) ?? null;
+  const animated = vp8x !== undefined && vp8x.length >= 10 && (vp8x[0]! & 0x02) !== 0;
+  return { animationFrame: animated ? firstFrame(vp8x, top) : null, icc };
+}
+
+function firstFrame(vp8x: Uint8Array, top: Chunk[]): WebpStill {
   const canvasWidth = 1 + u24(vp8x, 4);
   const canvasHeight = 1 + u24(vp8x, 7);
   const anmf = top.find((c) => c.id === "ANMF");
@@ -99,12 +108,4 @@ export function webpStill(bytes: Uint8Array): WebpStill | null {
     throw new PipelineError("WebP: the first frame has no image data");
   }
   return { bytes: still, canvasWidth, canvasHeight, x, y, frameWidth, frameHeight };
-}
-
-/** The ICCP chunk's payload (an extended file's ICC profile), if any. */
-export function webpIccProfile(bytes: Uint8Array): Uint8Array | null {
-  const riffEnd = Math.min(bytes.length, 8 + new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getUint32(0, true));
-  const top = chunks(bytes, 12, riffEnd);
-  if (top[0]?.id !== "VP8X") return null;
-  return top.find((c) => c.id === "ICCP")?.payload ?? null;
 }

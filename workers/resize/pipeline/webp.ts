@@ -1,6 +1,6 @@
 import { type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { decodingAs, PipelineError } from "./errors";
-import { webpIccProfile, webpStill } from "./webp-container";
+import { readWebp } from "./webp-container";
 import { openProfile } from "./colour";
 
 /**
@@ -23,12 +23,11 @@ function anyTransparent(pixels: Uint8Array): boolean {
  * Colour is weighted by alpha when any pixel is transparent.
  */
 export function decodeWebpResized(inst: EngineInstance, bytes: Uint8Array, width: number, height: number, targetW: number, targetH: number): { image: EngineImage; transparent: boolean } {
-  const still = webpStill(bytes);
-  const canvasW = still?.canvasWidth ?? width;
-  const canvasH = still?.canvasHeight ?? height;
+  const { animationFrame: frame, icc } = readWebp(bytes);
+  const canvasW = frame?.canvasWidth ?? width;
+  const canvasH = frame?.canvasHeight ?? height;
   if (canvasW !== width || canvasH !== height) throw new PipelineError(`WebP: canvas is ${canvasW}x${canvasH}, recorded ${width}x${height}`);
-  const bitstream = still?.bytes ?? bytes;
-  const icc = webpIccProfile(bytes);
+  const bitstream = frame?.bytes ?? bytes;
   if (icc) openProfile(inst, icc, "rgb");
   const kx = preShrink(width, targetW);
   const ky = preShrink(height, targetH);
@@ -41,7 +40,7 @@ export function decodeWebpResized(inst: EngineInstance, bytes: Uint8Array, width
       view(input, bitstream.length).set(bitstream);
       const packed = ex.wd_size(input, bitstream.length);
       const fw = Math.floor(packed / 65536), fh = packed % 65536;
-      if (fw !== (still?.frameWidth ?? width) || fh !== (still?.frameHeight ?? height)) {
+      if (fw !== (frame?.frameWidth ?? width) || fh !== (frame?.frameHeight ?? height)) {
         throw new PipelineError(`WebP: the bitstream is ${fw}x${fh}, its header says otherwise`);
       }
       const [sw, sh] = [Math.max(1, Math.round(fw / kx)), Math.max(1, Math.round(fh / ky))];
@@ -54,13 +53,13 @@ export function decodeWebpResized(inst: EngineInstance, bytes: Uint8Array, width
   let source = decoded;
   let srcW = sw, srcH = sh;
   let canvas = 0;
-  if (still) {
+  if (frame) {
     // The first frame on a transparent canvas, both at the box-shrunk scale.
     srcW = Math.max(1, Math.round(width / kx));
     srcH = Math.max(1, Math.round(height / ky));
     canvas = ex.eng_malloc(srcW * srcH * 4);
     view(canvas, srcW * srcH * 4).fill(0);
-    const x0 = Math.min(srcW - 1, Math.round(still.x / kx)), y0 = Math.min(srcH - 1, Math.round(still.y / ky));
+    const x0 = Math.min(srcW - 1, Math.round(frame.x / kx)), y0 = Math.min(srcH - 1, Math.round(frame.y / ky));
     const w = Math.min(sw, srcW - x0), h = Math.min(sh, srcH - y0);
     for (let y = 0; y < h; y++) {
       view(canvas + ((y0 + y) * srcW + x0) * 4, w * 4).set(view(decoded + y * sw * 4, w * 4));
