@@ -1,3 +1,4 @@
+import { AppError } from "../errors";
 import { fail, Reader, startsWith } from "./bytes";
 
 /** An ISO-BMFF box: `start` of the header, `data` start of the payload, `end` exclusive. */
@@ -84,25 +85,15 @@ export function parseIloc(bytes: Uint8Array, box: Box): Map<number, ItemLocation
 
 /**
  * True if `bytes[start..end)` is exactly a chain of ISO-BMFF boxes starting with ftyp (an MP4
- * such as a motion photo's video). Only the top-level boxes are checked: players parse the rest.
+ * such as a motion photo's video), with printable box types. Only the top-level boxes are
+ * checked: players parse the rest.
  */
 export function isBmffChain(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end > bytes.length || !startsWith(bytes, start + 4, "ftyp") || start + 8 > end) return false;
-  const r = new Reader(bytes, start, end);
-  while (r.remaining > 0) {
-    if (r.remaining < 8) return false;
-    const boxStart = r.pos;
-    let size = r.u32be();
-    for (let i = 0; i < 4; i++) {
-      const c = r.u8();
-      if (c < 0x20 || c > 0x7e) return false;
-    }
-    if (size === 1) {
-      if (r.remaining < 8) return false;
-      size = r.u64be();
-    } else if (size === 0) size = end - boxStart;
-    if (size < r.pos - boxStart || size > end - boxStart) return false;
-    r.pos = boxStart + size;
+  if (end > bytes.length || start + 8 > end || !startsWith(bytes, start + 4, "ftyp")) return false;
+  try {
+    return readBoxes(bytes, start, end).every((b) => /^[\x20-\x7e]{4}$/.test(b.type));
+  } catch (err) {
+    if (err instanceof AppError) return false;
+    throw err;
   }
-  return true;
 }

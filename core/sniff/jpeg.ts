@@ -3,7 +3,7 @@ import { exifOrientation } from "./exif";
 import { checkSize, MetaBudget } from "./limits";
 import { isBmffChain } from "./bmff";
 import { assertNoActiveContent, assertSmallTrailer } from "./polyglot";
-import { checkSef, endsWithSef, readSef } from "./sef";
+import { checkSef, readSef } from "./sef";
 import type { Limits, Parsed } from "./types";
 
 /**
@@ -20,6 +20,8 @@ const UNSUPPORTED_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd,
 const MAX_SCANS = 1000;
 /** Opaque data after EOI that is not padding, an appended JPEG or an MP4 (see `checkTrailer`). */
 export const MAX_JPEG_TRAILER = 64 * 1024;
+/** Embedded JPEG streams walked per file: MPF images after EOI and dual-shot images in a Samsung trailer. */
+const MAX_EMBEDDED_JPEGS = 32;
 
 interface Frame {
   width: number;
@@ -180,25 +182,35 @@ function walkJpeg(bytes: Uint8Array, start: number, limits: Limits, meta: MetaBu
  * picture) is a polyglot and is rejected.
  */
 function checkTrailer(bytes: Uint8Array, pos: number, limits: Limits, meta: MetaBudget): void {
-  const sef = endsWithSef(bytes, pos) ? readSef(bytes, pos) : null;
+  const sef = readSef(bytes, pos);
   const end = sef ? sef.start : bytes.length;
-  let p = pos, images = 0;
+  let jpegs = 0;
+  /**
+   * What a camera embeds at `start`, up to `stop`: a complete JPEG stream, walked like the primary
+   * image (it may run past `stop`: the caller decides), or an MP4 whose boxes fill the range exactly
+   * (motion-photo video: it must not hide a web page either). Returns where it ends, or `start`
+   * when it is neither.
+   */
+  const embedded = (start: number, stop: number, where: string): number => {
+    if (bytes[start] === 0xff && bytes[start + 1] === 0xd8 && bytes[start + 2] === 0xff && jpegs < MAX_EMBEDDED_JPEGS) {
+      jpegs++;
+      return walkJpeg(bytes, start, limits, meta).end;
+    }
+    if (!isBmffChain(bytes, start, stop)) return start;
+    assertNoActiveContent(bytes, start, stop, `video ${where}`);
+    return stop;
+  };
+  let p = pos;
   while (p < end) {
-    const b = bytes[p] as number;
-    if (b === 0xff && bytes[p + 1] === 0xd8 && bytes[p + 2] === 0xff && images < 32) {
-      p = walkJpeg(bytes, p, limits, meta).end;
-      images++;
-    } else if (isBmffChain(bytes, p, end)) {
-      // Motion-photo video: its boxes chain exactly to EOF (or to the SEF trailer); it must not hide a web page either.
-      assertNoActiveContent(bytes, p, end, "video after the JPEG image");
-      p = end;
-    } else if (b === 0x00 || b === 0xff) p++;
+    const next = embedded(p, end, "after the JPEG image");
+    if (next !== p) p = next;
+    else if (bytes[p] === 0x00 || bytes[p] === 0xff) p++;
     else break;
   }
   if (p > end) fail("JPEG after the image overruns the Samsung trailer");
   meta.add(end - p);
   assertSmallTrailer(bytes, p, MAX_JPEG_TRAILER, "JPEG", end);
-  if (sef) checkSef(bytes, sef, meta, (start) => walkJpeg(bytes, start, limits, meta).end);
+  if (sef) checkSef(bytes, sef, meta, (start, stop) => embedded(start, stop, "in the Samsung trailer"));
 }
 
 export function parseJpeg(bytes: Uint8Array, limits: Limits): Parsed {

@@ -1,5 +1,4 @@
 import { fail, Reader, startsWith } from "./bytes";
-import { isBmffChain } from "./bmff";
 import type { MetaBudget } from "./limits";
 import { assertNoActiveContent } from "./polyglot";
 
@@ -22,8 +21,6 @@ const MAX_DIRECTORY = 0xffff;
 const MAX_NAME = 256;
 /** Bytes between blocks that no entry covers (a stale directory from an earlier save): opaque. */
 const MAX_UNCOVERED = 64 * 1024;
-/** Embedded JPEGs (dual-shot images) walked in full, as many as after EOI. */
-const MAX_JPEGS = 32;
 
 export interface SefBlock {
   type: number;
@@ -43,11 +40,6 @@ export interface SefTrailer {
   blocks: SefBlock[];
 }
 
-/** True when the file ends like a SEF trailer; `readSef` then decides whether it is one. */
-export function endsWithSef(bytes: Uint8Array, from: number): boolean {
-  return bytes.length - from >= 8 && startsWith(bytes, bytes.length - 4, "SEFT");
-}
-
 function readBlock(bytes: Uint8Array, start: number, end: number, marker: number): SefBlock {
   const r = new Reader(bytes, start, end);
   if (r.u32le() !== marker) fail("Samsung trailer block does not match its directory entry");
@@ -59,10 +51,12 @@ function readBlock(bytes: Uint8Array, start: number, end: number, marker: number
 }
 
 /**
- * The SEF trailer that ends the file, with every entry inside `bytes[from..directory)`; throws
- * `invalid_image` for anything inconsistent (a file that ends in "SEFT" claims to be one).
+ * The SEF trailer that ends the file, with every entry inside `bytes[from..directory)`, or null
+ * when the file does not end in "SEFT". Throws `invalid_image` for anything inconsistent (a file
+ * that ends in "SEFT" claims to be one).
  */
-export function readSef(bytes: Uint8Array, from: number): SefTrailer {
+export function readSef(bytes: Uint8Array, from: number): SefTrailer | null {
+  if (bytes.length - from < 8 || !startsWith(bytes, bytes.length - 4, "SEFT")) return null;
   const dirLength = new Reader(bytes, bytes.length - 8).u32le();
   const directory = bytes.length - 8 - dirLength;
   if (dirLength < 12 || dirLength > MAX_DIRECTORY || directory < from || !startsWith(bytes, directory, "SEFH")) {
@@ -108,31 +102,24 @@ function merge(ranges: Range[]): Range[] {
 }
 
 /**
- * Checks every byte of a SEF trailer. An MP4 payload whose boxes exactly fill it (motion-photo
- * video) is treated like an MP4 after EOI: scanned for HTML/PDF, not counted as metadata; one that
- * starts like an MP4 but is not one is refused. A payload that starts a JPEG (dual-shot images) is
- * walked by `walkJpeg` (which returns where the stream ends), like a JPEG after EOI. Everything
- * else (block headers, other payloads, what follows an embedded JPEG, uncovered bytes, the
- * directory) is opaque: counted in the metadata budget and scanned for HTML/script/archive payloads.
+ * Checks every byte of a SEF trailer. A payload is first offered to `embedded` (jpeg.ts), which
+ * reads an MP4 filling it exactly (motion-photo video: scanned for HTML/PDF, not counted as
+ * metadata) or a JPEG stream (dual-shot images) as it does after EOI, and returns where that ends;
+ * a payload that starts like an MP4 but is not one is refused. Everything else (block headers,
+ * other payloads, what follows an embedded JPEG, uncovered bytes, the directory) is opaque:
+ * counted in the metadata budget and scanned for HTML/script/archive payloads.
  */
-export function checkSef(bytes: Uint8Array, sef: SefTrailer, meta: MetaBudget, walkJpeg: (start: number) => number): void {
+export function checkSef(bytes: Uint8Array, sef: SefTrailer, meta: MetaBudget, embedded: (start: number, end: number) => number): void {
   const opaque: Range[] = [];
-  let uncovered = 0, jpegs = 0, pos = sef.start;
+  let uncovered = 0, pos = sef.start;
   for (const b of sef.blocks) {
     uncovered += b.start - pos;
     opaque.push({ start: pos, end: b.data });
-    if (isBmffChain(bytes, b.data, b.end)) {
-      assertNoActiveContent(bytes, b.data, b.end, "video in the Samsung trailer");
-      pos = b.end;
-    } else if (b.end - b.data >= 8 && startsWith(bytes, b.data + 4, "ftyp")) {
+    pos = embedded(b.data, b.end);
+    if (pos === b.data && b.end - b.data >= 8 && startsWith(bytes, b.data + 4, "ftyp")) {
       fail("video in the Samsung trailer is not a well-formed MP4");
-    } else if (bytes[b.data] === 0xff && bytes[b.data + 1] === 0xd8 && bytes[b.data + 2] === 0xff && jpegs < MAX_JPEGS) {
-      jpegs++;
-      pos = walkJpeg(b.data);
-      if (pos > b.end) fail("JPEG in the Samsung trailer overruns its block");
-    } else {
-      pos = b.data;
     }
+    if (pos > b.end) fail("JPEG in the Samsung trailer overruns its block");
     if (pos < b.end) opaque.push({ start: pos, end: b.end });
     pos = b.end;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cat, codeOf, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u32be } from "./sniff-helpers";
 import { inspectImage, type Limits } from "../../core/sniff";
 import { findActiveContent } from "../../core/sniff/polyglot";
-import { endsWithSef, readSef } from "../../core/sniff/sef";
+import { readSef } from "../../core/sniff/sef";
 import { motionPhotoBlocks, mp4, noise, sefBlock, sefTrailer, type SefBlockSpec } from "../sef";
 import { zip } from "./sniff-builders";
 
@@ -40,9 +40,11 @@ describe("SEF directory (readSef)", () => {
   it("finds every block from the end of the file, in file order", () => {
     const head = new Uint8Array(100).fill(0x41);
     const bytes = cat(head, sefTrailer(INFO));
-    expect(endsWithSef(bytes, 100)).toBe(true);
-    const sef = readSef(bytes, 100);
+    const sef = readSef(bytes, 100)!;
     expect(sef.start).toBe(100);
+    // Only a file that ends in "SEFT" has one; what follows `from` must hold at least its tail.
+    expect(readSef(head, 0)).toBeNull();
+    expect(readSef(bytes, bytes.length - 7)).toBeNull();
     expect(sef.blocks.map((b) => [b.type, b.name, b.end - b.data])).toEqual([
       [0x0a01, "Image_UTC_Data", 13],
       [0x0aa1, "MCC_Data", 3],
@@ -60,7 +62,7 @@ describe("SEF directory (readSef)", () => {
     const first = t.slice(dirAt + 12, dirAt + 24);
     const grown = cat(t.subarray(0, t.length - 8), first, t.subarray(t.length - 8));
     new DataView(grown.buffer).setUint32(grown.length - 8, 12 + 12 * (INFO.length + 1), true);
-    expect(readSef(grown, 0).blocks).toHaveLength(INFO.length);
+    expect(readSef(grown, 0)!.blocks).toHaveLength(INFO.length);
   });
 
   it("refuses directories that lie", () => {
