@@ -150,7 +150,7 @@ describe("AVIF decoding with the engine's dav1d", () => {
 
   it("checks that the tiles cover the canvas and that alpha is tiled like colour", () => {
     const layer = (rows: number, cols: number, tileWidth: number, tileHeight: number): AvifLayer => ({ rows, cols, tiles: [], tileWidth, tileHeight });
-    const plan = { width: 250, height: 190, matrix: -1, primaries: -1, fullRange: -1, profile: null, colour: layer(2, 2, 128, 96) };
+    const plan = { width: 250, height: 190, matrix: -1, primaries: -1, fullRange: -1, transfer: -1, profile: null, colour: layer(2, 2, 128, 96) };
     expect(() => checkAvifLayers(plan)).not.toThrow();
     expect(() => checkAvifLayers({ ...plan, width: 257 })).toThrow(/colour tiles do not cover the 257x190 image/);
     expect(() => checkAvifLayers({ ...plan, width: 128 })).toThrow(/colour tiles do not cover/);

@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { avifPlan } from "../../workers/resize/pipeline/avif-container";
 import { instantiateEngine, type EngineInstance } from "../../workers/resize/pipeline/codecs/engine-core";
-import { convertToSrgb, openProfile } from "../../workers/resize/pipeline/colour";
+import { convertToSrgb, openCicp, openProfile } from "../../workers/resize/pipeline/colour";
 import { decodeAvifResized } from "../../workers/resize/pipeline/avif";
 import { decodeJpegResized } from "../../workers/resize/pipeline/jpeg";
 import { decodePngResized } from "../../workers/resize/pipeline/png";
@@ -245,5 +245,40 @@ describe("AVIF ICC profiles", () => {
     const managed = psnr(render(bytes), ref);
     expect(managed).toBeGreaterThanOrEqual(35);
     expect(managed).toBeGreaterThan(psnr(render(withoutProfile), ref) + 5);
+  });
+
+  // Only an nclx box describes the colours (avifenc --cicp 12/13/1): the profile is built from its
+  // code points. The reference is the same decoded pixels in a PNG tagged with sharp's Display P3
+  // profile, converted by libvips.
+  it("converts a Display P3 file described by nclx alone as the same pixels with a P3 profile", async () => {
+    const bytes = new Uint8Array(readFileSync(new URL("./fixtures/avif/p3-nclx.avif", import.meta.url)));
+    const plan = avifPlan(bytes);
+    expect([plan.primaries, plan.transfer, plan.profile]).toEqual([12, 13, null]);
+    const render = (convert: boolean) => {
+      const inst = instantiateEngine(engineModule);
+      const { image } = decodeAvifResized(inst, bytes, 256, 192, 256, 192);
+      expect(inst.exports.cc_active()).toBe(1);
+      if (convert) convertToSrgb(inst, image);
+      return new Uint8Array(inst.memory.buffer, inst.exports.rs_output(image.rs), 256 * 192 * 4).slice();
+    };
+    const decoded = render(false);
+    const p3 = (await sharp(await sharp({ create: { width: 1, height: 1, channels: 3, background: "#000" } }).withIccProfile("p3").png().toBuffer()).metadata()).icc!;
+    const tagged = pngWithIcc(await sharp(decoded, { raw: { width: 256, height: 192, channels: 4 } }).png().toBuffer(), p3);
+    const ref = await sharp(tagged).toColourspace("srgb").ensureAlpha().raw().toBuffer();
+    const managed = psnr(render(true), ref);
+    expect(managed).toBeGreaterThanOrEqual(35);
+    expect(managed).toBeGreaterThan(psnr(decoded, ref) + 5);
+  });
+
+  it("builds nclx transforms for known primaries and SDR curves only", () => {
+    const inst = instantiateEngine(engineModule);
+    expect(openCicp(inst, 1, 13)).toBe("srgb"); // sRGB itself
+    expect(openCicp(inst, 1, 1)).toBe("srgb"); // BT.709's curve drawn as sRGB's, as displays do
+    expect(openCicp(inst, 1, 4)).toBe("active"); // gamma 2.2
+    expect(openCicp(inst, 9, 1)).toBe("active"); // BT.2020
+    expect(openCicp(inst, 12, 16)).toBe("ignored"); // PQ: HDR, not tone-mapped
+    expect(openCicp(inst, 9, 18)).toBe("ignored"); // HLG
+    expect(openCicp(inst, 2, 13)).toBe("ignored"); // unspecified primaries
+    expect(openCicp(inst, 99, 13)).toBe("ignored");
   });
 });

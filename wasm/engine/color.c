@@ -90,10 +90,8 @@ ENGINE_EXPORT void cc_close(void) {
   xform = NULL;
 }
 
-ENGINE_EXPORT int cc_open(const uint8_t *icc, int size, int kind) {
-  cc_close();
-  if (!icc || size < 128 || size > MAX_PROFILE || kind < CC_RGB || kind > CC_CMYK_INVERTED) return CC_IGNORED;
-  cmsHPROFILE in = cmsOpenProfileFromMem(icc, (cmsUInt32Number)size);
+/* Makes the transform from `in` (closed here) to sRGB the current one; says what came of it. */
+static int open_transform(cmsHPROFILE in, int kind) {
   if (!in) return CC_IGNORED;
   cmsHTRANSFORM t = NULL;
   if (cmsGetColorSpace(in) == space_of(kind)) {
@@ -110,6 +108,72 @@ ENGINE_EXPORT int cc_open(const uint8_t *icc, int size, int kind) {
     return CC_SRGB;
   }
   return CC_ACTIVE;
+}
+
+ENGINE_EXPORT int cc_open(const uint8_t *icc, int size, int kind) {
+  cc_close();
+  if (!icc || size < 128 || size > MAX_PROFILE || kind < CC_RGB || kind > CC_CMYK_INVERTED) return CC_IGNORED;
+  return open_transform(cmsOpenProfileFromMem(icc, (cmsUInt32Number)size), kind);
+}
+
+/* ITU-T H.273 colour primaries: red, green, blue and white point chromaticities (x, y). */
+static int cicp_primaries(int code, double xy[8]) {
+  static const struct { int code; double xy[8]; } table[] = {
+    {1, {0.640, 0.330, 0.300, 0.600, 0.150, 0.060, 0.3127, 0.3290}},  /* BT.709, sRGB */
+    {4, {0.670, 0.330, 0.210, 0.710, 0.140, 0.080, 0.310, 0.316}},    /* BT.470 M */
+    {5, {0.640, 0.330, 0.290, 0.600, 0.150, 0.060, 0.3127, 0.3290}},  /* BT.470 B/G, BT.601 625 */
+    {6, {0.630, 0.340, 0.310, 0.595, 0.155, 0.070, 0.3127, 0.3290}},  /* BT.601 525, SMPTE 170M */
+    {7, {0.630, 0.340, 0.310, 0.595, 0.155, 0.070, 0.3127, 0.3290}},  /* SMPTE 240M */
+    {8, {0.681, 0.319, 0.243, 0.692, 0.145, 0.049, 0.310, 0.316}},    /* generic film */
+    {9, {0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290}},  /* BT.2020, BT.2100 */
+    {11, {0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.314, 0.351}},   /* DCI-P3 */
+    {12, {0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290}}, /* Display P3 */
+    {22, {0.630, 0.340, 0.295, 0.605, 0.155, 0.077, 0.3127, 0.3290}}, /* EBU Tech. 3213-E */
+  };
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+    if (table[i].code == code) {
+      memcpy(xy, table[i].xy, sizeof table[i].xy);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * The tone curve of an H.273 transfer characteristic, for SDR ones: gamma 2.2 (4) and 2.8 (5),
+ * linear (8); the sRGB curve for sRGB itself (13) and for everything else SDR, BT.709's camera
+ * curve (1, 6, 14, 15) included, as displays and browsers show such images. PQ (16) and HLG (18)
+ * are HDR: NULL, nothing is converted (no tone mapping).
+ */
+static cmsToneCurve *cicp_curve(int code) {
+  if (code == 16 || code == 18) return NULL;
+  if (code == 4) return cmsBuildGamma(NULL, 2.2);
+  if (code == 5) return cmsBuildGamma(NULL, 2.8);
+  if (code == 8) return cmsBuildGamma(NULL, 1.0);
+  static const double srgb[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
+  return cmsBuildParametricToneCurve(NULL, 4, srgb);
+}
+
+/*
+ * A transform to sRGB for RGB pixels described only by H.273 code points (an AVIF's nclx box):
+ * a profile is built from the primaries and the transfer curve. Unknown primaries, and HDR
+ * transfers, are ignored (the pixels are taken as sRGB, as without).
+ */
+ENGINE_EXPORT int cc_open_cicp(int primaries, int transfer) {
+  cc_close();
+  double xy[8];
+  cmsToneCurve *curve = cicp_curve(transfer);
+  if (!curve) return CC_IGNORED;
+  if (!cicp_primaries(primaries, xy)) {
+    cmsFreeToneCurve(curve);
+    return CC_IGNORED;
+  }
+  cmsCIExyY white = {xy[6], xy[7], 1.0};
+  cmsCIExyYTRIPLE rgb = {{xy[0], xy[1], 1.0}, {xy[2], xy[3], 1.0}, {xy[4], xy[5], 1.0}};
+  cmsToneCurve *curves[3] = {curve, curve, curve};
+  cmsHPROFILE in = cmsCreateRGBProfile(&white, &rgb, curves);
+  cmsFreeToneCurve(curve);
+  return open_transform(in, CC_RGB);
 }
 
 ENGINE_EXPORT int cc_open_zlib(const uint8_t *data, int size, int kind) {

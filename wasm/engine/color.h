@@ -10,6 +10,7 @@ enum { CC_IGNORED = 0, CC_SRGB = 1, CC_ACTIVE = 2 };
 
 int cc_open(const uint8_t *icc, int size, int kind);
 int cc_open_zlib(const uint8_t *data, int size, int kind);
+int cc_open_cicp(int primaries, int transfer);
 int cc_active(void);
 void cc_apply(uint8_t *pixels, int n);
 void cc_close(void);

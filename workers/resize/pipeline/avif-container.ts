@@ -24,6 +24,8 @@ export interface AvifPlan {
   matrix: number;
   primaries: number;
   fullRange: number;
+  /** nclx transfer characteristics, or -1. */
+  transfer: number;
   /** The embedded ICC profile; a grey one goes with monochrome AV1, whose decoded grey fills R, G and B. */
   profile: { icc: Uint8Array; kind: ProfileKind } | null;
 }
@@ -76,6 +78,7 @@ function plan(bytes: Uint8Array): AvifPlan {
     colour: layer(layout.colour),
     alpha: layout.alphas[0] && layer(layout.alphas[0]),
     primaries: nclx ? (bytes[nclx.data + 4]! << 8) | bytes[nclx.data + 5]! : -1,
+    transfer: nclx ? (bytes[nclx.data + 6]! << 8) | bytes[nclx.data + 7]! : -1,
     matrix: nclx ? (bytes[nclx.data + 8]! << 8) | bytes[nclx.data + 9]! : -1,
     fullRange: nclx ? bytes[nclx.data + 10]! >> 7 : -1,
     profile: icc ? { icc: bytes.subarray(icc[0], icc[1]), kind: mono ? "grey" : "rgb" } : null,

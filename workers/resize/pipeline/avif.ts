@@ -1,7 +1,7 @@
 import { type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { tilesCover } from "../../../core/sniff/avif-layout";
 import { avifPlan, type AvifLayer, type AvifPlan } from "./avif-container";
-import { openProfile } from "./colour";
+import { openCicp, openProfile } from "./colour";
 import { decodingAs, PipelineError } from "./errors";
 
 /** The layer covers the canvas the way libavif requires: only the last row/column overhangs. */
@@ -44,7 +44,10 @@ export function decodeAvifResized(
     throw new PipelineError(`AVIF: the image is ${plan.width}x${plan.height}, recorded ${width}x${height}`);
   }
   checkAvifLayers(plan);
+  // An ICC profile wins over nclx, as in libavif. nclx alone is converted too (Display P3,
+  // BT.2020, other SDR curves); sRGB's code points come out as an identity and are skipped.
   if (plan.profile) openProfile(inst, plan.profile.icc, plan.profile.kind);
+  else if (plan.primaries >= 0) openCicp(inst, plan.primaries, plan.transfer);
   const { colour, alpha } = plan;
   const ex = inst.exports;
   const decode = (layer: AvifLayer, index: number, col: number, isAlpha: number): void => {

@@ -33,6 +33,15 @@ export function openProfile(inst: EngineInstance, profile: Uint8Array, kind: Pro
   }
 }
 
+/**
+ * Opens a transform for RGB pixels described only by ITU-T H.273 code points (an AVIF's nclx):
+ * a profile built from the primaries and the transfer curve (color.c). HDR transfers (PQ, HLG)
+ * and unknown primaries are ignored.
+ */
+export function openCicp(inst: EngineInstance, primaries: number, transfer: number): ProfileStatus {
+  return STATUS[inst.exports.cc_open_cicp(primaries, transfer)]!;
+}
+
 /** Converts an engine image in place with the open transform, if any; returns whether it did. */
 export function convertToSrgb(inst: EngineInstance, image: EngineImage): boolean {
   const ex = inst.exports;

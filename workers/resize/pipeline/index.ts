@@ -31,8 +31,8 @@
  * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
  * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP, AVIF colr) is
  * converted to sRGB with Little CMS, as sharp does; an unusable one is ignored. Without one, pixels
- * are taken as sRGB. 8 bits per channel, written without any profile. AVIF's nclx colr is not
- * applied; HDR (PQ) is not tone-mapped.
+ * are taken as sRGB, except an AVIF's nclx code points, from which a profile is built. 8 bits per
+ * channel, written without any profile. HDR (PQ, HLG) is not tone-mapped.
  *
  * Resize (wasm/engine/resample.c): libvips' scheme, a box pre-shrink by the integer part of half
  * the factor then a separable Lanczos3, centre-aligned, in gamma-encoded sRGB, premultiplied by

@@ -41,6 +41,7 @@ interface EngineExports {
   wd_free(): void;
   cc_open(icc: number, size: number, kind: number): number;
   cc_open_zlib(data: number, size: number, kind: number): number;
+  cc_open_cicp(primaries: number, transfer: number): number;
   cc_active(): number;
   cc_apply(pixels: number, n: number): void;
   cc_close(): void;
