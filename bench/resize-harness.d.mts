@@ -16,6 +16,7 @@ export interface ProbeResult {
     peakWasmByCodec: Record<string, number>;
     transparent: boolean;
     jpegScale?: number;
+    animatedFrames?: number;
   };
   /** Linear memory of the codec instances still held after the job (the isolate's idle level). */
   liveWasmBytesAfter: number;

@@ -76,18 +76,24 @@ export const SHARED_FILES = {
     sharp(photoPixels(4900, 3280, 4, 19).map((v, i) => (i % 4 === 3 ? 128 + ((i >> 6) & 127) : v)), { raw: { width: 4900, height: 3280, channels: 4 } })
       .avif({ quality: 60, effort: 0, chromaSubsampling: "4:2:0" })
       .toBuffer(),
+  // Animations at the largest canvas whose variants move (workers/resize/pipeline/animation.ts).
+  "anim-2048x2048x12.gif": () => animation(2048, 2048, 12, "gif"),
+  "anim-2048x2048x12.webp": () => animation(2048, 2048, 12, "webp"),
 };
+
+/** Frames of photo-like pixels joined into an animation (GIF or WebP), 100 ms each, looping forever. */
+async function animation(width, height, frames, format) {
+  const pngs = [];
+  for (let k = 0; k < frames; k++) {
+    pngs.push(await sharp(photoPixels(width, height, 3, k + 1), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer());
+  }
+  const joined = sharp(pngs, { join: { animated: true } });
+  return format === "gif" ? joined.gif({ loop: 0, delay: 100 }).toBuffer() : joined.webp({ loop: 0, delay: 100, quality: 80, effort: 0 }).toBuffer();
+}
 
 /** A shared file, from the cache or made once. */
 export const sharedFile = (name) => cached(name, SHARED_FILES[name]);
 
-async function animatedGif(width, height, frames) {
-  const pngs = [];
-  for (let k = 0; k < frames; k++) {
-    pngs.push(await sharp(photoPixels(width, height, 3, k + 1), { raw: { width, height, channels: 3 } }).png().toBuffer());
-  }
-  return sharp(pngs, { join: { animated: true } }).gif({ loop: 0, delay: 100 }).toBuffer();
-}
 
 /** The benchmark's generated set: name, bytes and what it stands for. */
 export async function generatedImages() {
@@ -168,7 +174,7 @@ export async function generatedImages() {
       note: "4900x3280 AVIF 8-bit 4:2:0 with alpha (weighs 1.49: the AVIF limit)",
       bytes: await sharedFile("16mp-alpha.avif"),
     },
-    { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animatedGif(800, 600, 12)) },
+    { name: "gif-animated", note: "800x600 GIF, 12 frames", bytes: await cached("anim.gif", () => animation(800, 600, 12, "gif")) },
   ];
 }
 

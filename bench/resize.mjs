@@ -19,14 +19,18 @@ sharp.concurrency(1);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** sharp doing the same job: decode once (with its shrink-on-load), then each width, WebP + fallback. */
-async function sharpJob(bytes, variants, transparent) {
+/**
+ * sharp doing the same job: decode once (with its shrink-on-load), then each width, WebP +
+ * fallback. When our variants move (`animated`), sharp's WebP is an animation of every frame too.
+ */
+async function sharpJob(bytes, variants, transparent, animated) {
   const widths = [...new Set(variants.map((v) => v.width))];
   const outs = [];
   const first = await sharp(bytes).rotate().resize(widths[0]).raw().toBuffer({ resolveWithObject: true });
   for (const w of widths) {
     const img = () => sharp(first.data, { raw: first.info }).resize(w);
-    outs.push({ width: w, format: "webp", size: (await img().webp({ quality: 80 }).toBuffer()).length });
+    const webp = animated ? sharp(bytes, { animated: true }).resize(w).webp({ quality: 80, effort: 2 }) : img().webp({ quality: 80 });
+    outs.push({ width: w, format: "webp", size: (await webp.toBuffer()).length });
     const fallback = transparent ? img().png() : img().jpeg({ quality: 80 });
     outs.push({ width: w, format: transparent ? "png" : "jpeg", size: (await fallback.toBuffer()).length });
   }
@@ -49,7 +53,8 @@ async function measure(probe, image) {
   // ours and sharp's alternately, so both see the same background load; the last returns the bytes.
   const warm = await probe.render(image.bytes);
   const transparent = warm.stats.transparent;
-  await sharpJob(image.bytes, warm.variants, transparent);
+  const animated = (warm.stats.animatedFrames ?? 0) > 1;
+  await sharpJob(image.bytes, warm.variants, transparent, animated);
   const ours = [];
   const theirs = [];
   let last;
@@ -58,7 +63,7 @@ async function measure(probe, image) {
     last = await probe.render(image.bytes, { withBytes: i === RUNS - 1 });
     ours.push(last.ms);
     const t = performance.now();
-    sharpOuts = await sharpJob(image.bytes, last.variants, transparent);
+    sharpOuts = await sharpJob(image.bytes, last.variants, transparent, animated);
     theirs.push(performance.now() - t);
   }
   const rss = await probe.renderWithRss(image.bytes);
@@ -91,6 +96,7 @@ async function measure(probe, image) {
     wasm_by_codec_mib: Object.fromEntries(Object.entries(last.stats.peakWasmByCodec).map(([k, b]) => [k, +(b / MIB).toFixed(1)])),
     idle_wasm_mib_after: +(last.liveWasmBytesAfter / MIB).toFixed(1),
     jpeg_scale: last.stats.jpegScale ?? null,
+    animated_frames: last.stats.animatedFrames ?? null,
     stages_ms: { decode: Math.round(last.stats.decodeMs), resize: Math.round(last.stats.resizeMs), encode: last.stats.encodeMs },
     variants,
   };

@@ -59,6 +59,16 @@ describe("resize engine memory inside workerd", () => {
     expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
   });
 
+  // Animations at the largest canvas that still moves: every frame composited at 4 B/pixel and
+  // re-encoded at each width, one width (one encoder) at a time.
+  it.each(["anim-2048x2048x12.gif", "anim-2048x2048x12.webp"])("%s: animated variants, under 100 MiB", async (name) => {
+    const bytes = await cached(name, SHARED_FILES[name as keyof typeof SHARED_FILES]);
+    const result = await probe.render(bytes);
+    expect(result.variants.map((v) => v.width)).toEqual([1024, 1024, 800, 800, 500, 500]);
+    expect(result.stats.animatedFrames).toBe(12);
+    expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
+  });
+
   // Tall images (long screenshots): their variants are capped in pixels (core/variants.ts), at the
   // caps here, opaque and transparent, plus one far taller than any standard width allows.
   const TALL: { name: string; make: () => Promise<Buffer>; widths: number[] }[] = [

@@ -152,3 +152,22 @@ describe("while processing", () => {
     await after.arrayBuffer();
   });
 });
+
+describe("animations", () => {
+  it("get animated WebP variants, timed as the source, and still JPEG/PNG fallbacks of the first frame", async () => {
+    const gif = await readFile(path.join(CORPUS, "animated/moon_impact.gif"));
+    const created = await uploadOk(base, gif, "moon_impact.gif");
+    const record = await waitSettled(base, created.id);
+    expect(record.status).toBe("ready");
+    expect(record.variants.map((v) => `${v.width}x${v.height}.${v.format}`).sort()).toEqual(["116x100.png", "116x100.webp"]);
+    const source = await sharp(gif, { animated: true }).metadata();
+    const webp = await fetch(`${base}/i/${created.id}`, { headers: WEBP });
+    expect(webp.headers.get("content-type")).toBe("image/webp");
+    const moving = await sharp(Buffer.from(await webp.arrayBuffer()), { animated: true }).metadata();
+    expect([moving.pages, moving.width, moving.pageHeight, moving.loop]).toEqual([14, 116, 100, source.loop]);
+    expect(moving.delay).toEqual(source.delay);
+    const png = await fetch(`${base}/i/${created.id}/116.png`);
+    const still = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
+    expect([still.format, still.pages ?? 1]).toEqual(["png", 1]);
+  });
+});

@@ -28,7 +28,9 @@
  *   libavif does (matrix and range from nclx, bilinear chroma) straight into the resampler; grids a
  *   row of tiles at a time. irot/imir arrive as EXIF orientation from the validator. Film grain is
  *   not synthesised (it would need a second frame; the resize averages it away).
- * Animations (GIF, WebP) become stills of their FIRST frame; the frame limits bound the parsing.
+ * Animations (GIF, WebP): the WebP variants are animated WebPs (animation.ts) when the canvas and
+ * frames × variant pixels are within bounds, else stills of the FIRST frame; the JPEG/PNG
+ * fallbacks are always that first frame.
  * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP, AVIF colr) is
  * converted to sRGB with Little CMS, as sharp does; an unusable one is ignored. Without one, pixels
  * are taken as sRGB, except an AVIF's nclx code points, from which a profile is built. 8 bits per
@@ -59,6 +61,7 @@
 import { encodeWebp } from "./codecs/jsquash";
 import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { photonEncodePng } from "./codecs/photon";
+import { animates, encodeAnimatedWebp } from "./animation";
 import { decodeAvifResized } from "./avif";
 import { decodeGifResized } from "./gif";
 import { decodeWebpResized } from "./webp";
@@ -115,6 +118,8 @@ export interface RenderStats {
   jpegCoefficientBytes?: number;
   /** Whether the decoded image had transparency (PNG fallback) or not (JPEG fallback). */
   transparent: boolean;
+  /** Animations whose WebP variants move (animation.ts): the frames each holds. */
+  animatedFrames?: number;
 }
 
 export const WEBP_QUALITY = 80;
@@ -181,6 +186,7 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
     return { width, height, w: swap ? height : width, h: swap ? width : height };
   };
 
+  const animated = animates(src, widths.map(stored));
   const out: RenderedVariant[] = [];
   await engineSlot.use(async (engine) => {
     let t = now();
@@ -208,7 +214,14 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
       ledger.hold("variant pixels", shown.data.length * (orientation === 1 ? 1 : 2));
 
       t = now();
-      const webp = await encodeWebp(shown, WEBP_QUALITY);
+      let webp: Uint8Array;
+      if (animated) {
+        const animation = encodeAnimatedWebp(engine, bytes, src, size, orientation, WEBP_QUALITY);
+        webp = animation.bytes;
+        st.animatedFrames = animation.frames;
+      } else {
+        webp = await encodeWebp(shown, WEBP_QUALITY);
+      }
       st.encodeMs.webp += now() - t;
       out.push({ width, height: size.height, format: "webp", contentType: CONTENT_TYPES.webp, bytes: webp });
 

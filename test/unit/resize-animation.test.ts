@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { animates, encodeAnimatedWebp, MAX_ANIMATED_CANVAS_PIXELS, MAX_ANIMATED_OUTPUT_PIXELS } from "../../workers/resize/pipeline/animation";
+import { instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
+import { PipelineError } from "../../workers/resize/pipeline/errors";
+
+// Animated variants: every frame composited by the engine, resampled, and encoded by libwebp's
+// WebPAnimEncoder; libvips (sharp) reads the source's frames and the result's as the yardstick.
+const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
+const NodeModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
+const engineModule = new NodeModule(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
+
+/** PSNR over colour where the reference is opaque, and the largest alpha difference. */
+function compare(ours: Buffer, ref: Buffer): { psnr: number; alpha: number } {
+  let se = 0, n = 0, alpha = 0;
+  for (let i = 0; i < ref.length; i += 4) {
+    alpha = Math.max(alpha, Math.abs(ours[i + 3]! - ref[i + 3]!));
+    if (ref[i + 3] !== 255) continue;
+    for (let c = 0; c < 3; c++) se += (ours[i + c]! - ref[i + c]!) ** 2;
+    n += 3;
+  }
+  return { psnr: se === 0 ? Infinity : 10 * Math.log10((255 * 255 * n) / se), alpha };
+}
+
+const sum = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0);
+
+describe.skipIf(!existsSync(CORPUS))("animated WebP variants", () => {
+  it.each([
+    ["animated/moon_impact.gif", "gif", 58, 50],
+    ["animated/random_lossy.webp", "webp", 99, 87],
+    ["animated/anim-gr.gif", "gif", 100, 50],
+  ] as const)("%s: every frame, timed and looped as the source", async (file, format, width, height) => {
+    const source = readFileSync(CORPUS + file);
+    const meta = await sharp(source, { animated: true }).metadata();
+    const pages = meta.pages!;
+    const src = { format, width: meta.width!, height: meta.pageHeight!, frames: pages };
+    const size = { w: width, h: height, width, height };
+    const { bytes, frames } = encodeAnimatedWebp(instantiateEngine(engineModule), source, src, size, 1, 80);
+    expect(frames).toBe(pages);
+
+    const out = await sharp(bytes, { animated: true }).metadata();
+    expect([out.format, out.width, out.pageHeight, out.pages]).toEqual(["webp", width, height, pages]);
+    expect(out.loop).toBe(meta.loop);
+    // Browsers show GIF delays of 0 or 1 centisecond as 100 ms; so do we.
+    const shown = (meta.delay ?? []).map((d) => (format === "gif" && d <= 10 ? 100 : d));
+    expect(out.delay).toEqual(shown);
+    expect(sum(out.delay)).toBe(sum(shown));
+
+    for (let k = 0; k < pages; k++) {
+      const ours = await sharp(bytes, { page: k }).ensureAlpha().raw().toBuffer();
+      const ref = await sharp(source, { page: k }).resize(width, height, { fit: "fill", kernel: "lanczos3" }).ensureAlpha().raw().toBuffer();
+      const { psnr, alpha } = compare(ours, ref);
+      expect(psnr, `${file} frame ${k}`).toBeGreaterThanOrEqual(28);
+      expect(alpha, `${file} frame ${k}`).toBeLessThanOrEqual(64);
+    }
+  });
+
+  it("turns every frame by the EXIF orientation", async () => {
+    const source = readFileSync(CORPUS + "animated/random_lossy.webp");
+    const src = { format: "webp", width: 99, height: 87, frames: 4 };
+    // Orientation 6 (90° clockwise): stored 99x87 is shown 87x99.
+    const { bytes } = encodeAnimatedWebp(instantiateEngine(engineModule), source, src, { w: 99, h: 87, width: 87, height: 99 }, 6, 80);
+    const out = await sharp(bytes, { animated: true }).metadata();
+    expect([out.width, out.pageHeight, out.pages]).toEqual([87, 99, 4]);
+    for (let k = 0; k < 4; k++) {
+      const ours = await sharp(bytes, { page: k }).ensureAlpha().raw().toBuffer();
+      const ref = await sharp(source, { page: k }).rotate(90).ensureAlpha().raw().toBuffer();
+      expect(compare(ours, ref).psnr).toBeGreaterThanOrEqual(28);
+    }
+  });
+
+  it("fails with a PipelineError on a damaged animation", () => {
+    const source = Uint8Array.from(readFileSync(CORPUS + "animated/moon_impact.gif"));
+    // Garbage in the middle of the LZW data of a later frame.
+    source.fill(0xff, source.length >> 1, (source.length >> 1) + 400);
+    const src = { format: "gif", width: 116, height: 100, frames: 14 };
+    expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), source, src, { w: 58, h: 50, width: 58, height: 50 }, 1, 80)).toThrow(PipelineError);
+    const webp = readFileSync(CORPUS + "animated/random_lossy.webp");
+    const cut = webp.subarray(0, webp.length - 2000);
+    expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), cut, { format: "webp", width: 99, height: 87, frames: 4 }, { w: 99, h: 87, width: 99, height: 87 }, 1, 80)).toThrow(PipelineError);
+  });
+});
+
+describe("which animations move", () => {
+  const size = (w: number, h: number) => ({ w, h, width: w, height: h });
+  it("animated GIF and WebP within the canvas and work bounds; stills otherwise", () => {
+    const gif = { format: "gif", width: 1000, height: 1000, frames: 10 };
+    expect(animates(gif, [size(1000, 1000), size(800, 800), size(500, 500)])).toBe(true);
+    expect(animates({ ...gif, format: "webp" }, [size(500, 500)])).toBe(true);
+    expect(animates({ ...gif, frames: 1 }, [size(500, 500)])).toBe(false);
+    expect(animates({ ...gif, format: "png" }, [size(500, 500)])).toBe(false);
+    const side = Math.floor(Math.sqrt(MAX_ANIMATED_CANVAS_PIXELS));
+    expect(animates({ ...gif, width: side, height: side }, [size(500, 500)])).toBe(true);
+    expect(animates({ ...gif, width: side + 1, height: side }, [size(500, 500)])).toBe(false);
+    const frames = Math.floor(MAX_ANIMATED_OUTPUT_PIXELS / (1000 * 1000 + 500 * 500));
+    expect(animates({ ...gif, frames }, [size(1000, 1000), size(500, 500)])).toBe(true);
+    expect(animates({ ...gif, frames: frames + 1 }, [size(1000, 1000), size(500, 500)])).toBe(false);
+  });
+});

@@ -1,0 +1,134 @@
+import type { EngineInstance } from "./codecs/engine-core";
+import { openProfile } from "./colour";
+import { decodingAs } from "./errors";
+import { compositeGifFrames, gifLoopCount } from "./gif";
+import { applyOrientation } from "./pixels";
+import { readWebp } from "./webp-container";
+
+/**
+ * Animated variants. Every frame of an animated GIF or WebP is composited on its canvas in the
+ * engine (gif.c, or libwebp's WebPAnimDecoder), resampled to the variant's size, and added to
+ * libwebp's WebPAnimEncoder (lossy, the stills' quality and method; frames that repeat are
+ * merged by the encoder). One width at a time: only one encoder and one canvas exist at once.
+ * The JPEG/PNG fallbacks stay stills of the first frame: those formats cannot move, and every
+ * browser that asks for them takes WebP anyway.
+ */
+
+/** Canvas pixels composited at 4 B each (WebPAnimDecoder keeps a second canvas): larger animations get stills. */
+export const MAX_ANIMATED_CANVAS_PIXELS = 4 * 2 ** 20;
+/**
+ * Frames × the pixels of every animated variant: what the encoding costs, nearly linearly
+ * (docs/performance.md). Larger animations get stills, so a job stays within seconds.
+ */
+export const MAX_ANIMATED_OUTPUT_PIXELS = 80_000_000;
+
+export interface AnimationSource {
+  format: string;
+  width: number;
+  height: number;
+  frames: number;
+}
+
+/** Stored (w, h) and displayed (width, height) size of one variant. */
+export interface VariantSize {
+  w: number;
+  h: number;
+  width: number;
+  height: number;
+}
+
+/** Whether the variants of `src` at these sizes are animated (else stills of the first frame). */
+export function animates(src: AnimationSource, sizes: VariantSize[]): boolean {
+  if ((src.format !== "gif" && src.format !== "webp") || src.frames < 2) return false;
+  if (src.width * src.height > MAX_ANIMATED_CANVAS_PIXELS) return false;
+  return src.frames * sizes.reduce((n, s) => n + s.w * s.h, 0) <= MAX_ANIMATED_OUTPUT_PIXELS;
+}
+
+interface FrameVisitor {
+  /** Before the first frame: how many times the animation plays (0: forever). */
+  start(loopCount: number): void;
+  /** One composited canvas (RGBA8 in the engine at `canvas`), shown from startMs to endMs. */
+  frame(canvas: number, startMs: number, endMs: number): void;
+}
+
+function eachGifFrame(inst: EngineInstance, bytes: Uint8Array, src: AnimationSource, visit: FrameVisitor): void {
+  visit.start(gifLoopCount(bytes));
+  let t = 0;
+  compositeGifFrames(inst, bytes, src.width, src.height, (canvas, _index, delayMs) => {
+    visit.frame(canvas, t, t + delayMs);
+    t += delayMs;
+  });
+}
+
+function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, visit: FrameVisitor): void {
+  const ex = inst.exports;
+  const data = ex.eng_malloc(bytes.length);
+  try {
+    new Uint8Array(inst.memory.buffer, data, bytes.length).set(bytes);
+    const frames = ex.wa_open(data, bytes.length);
+    visit.start(ex.wa_info(2));
+    // WebPAnimDecoder gives each frame the time its display ENDS.
+    let t = 0;
+    for (let i = 0; i < frames; i++) {
+      const canvas = ex.wa_next();
+      const end = ex.wa_timestamp();
+      visit.frame(canvas, t, end);
+      t = end;
+    }
+  } finally {
+    ex.wa_close();
+    ex.eng_free(data);
+  }
+}
+
+/**
+ * The animated WebP of one variant. `orientation` (EXIF, WebP only) is applied to every frame;
+ * a WebP's ICC profile converts every frame to sRGB, as the stills are.
+ */
+export function encodeAnimatedWebp(
+  inst: EngineInstance,
+  bytes: Uint8Array,
+  src: AnimationSource,
+  size: VariantSize,
+  orientation: number,
+  quality: number,
+): { bytes: Uint8Array; frames: number } {
+  const ex = inst.exports;
+  return decodingAs(src.format === "gif" ? "GIF" : "WebP", () => {
+    const icc = src.format === "webp" ? readWebp(bytes).icc : null;
+    const managed = icc !== null && openProfile(inst, icc, "rgb") === "active";
+    let frames = 0, end = 0, turned = 0;
+    const visit: FrameVisitor = {
+      start: (loopCount) => void ex.ae_new(size.width, size.height, quality, 2, loopCount),
+      frame: (canvas, startMs, endMs) => {
+        const rs = ex.rs_resize(canvas, src.width, src.height, size.w, size.h, 1);
+        try {
+          let pixels = ex.rs_output(rs);
+          if (managed) ex.cc_apply(pixels, size.w * size.h);
+          if (orientation !== 1) {
+            const stored = new Uint8Array(inst.memory.buffer, pixels, size.w * size.h * 4);
+            const shown = applyOrientation({ data: stored.slice(), width: size.w, height: size.h }, orientation);
+            turned ||= ex.eng_malloc(shown.data.length);
+            new Uint8Array(inst.memory.buffer, turned, shown.data.length).set(shown.data);
+            pixels = turned;
+          }
+          ex.ae_add(pixels, startMs);
+        } finally {
+          ex.rs_free(rs);
+        }
+        frames++;
+        end = endMs;
+      },
+    };
+    try {
+      if (src.format === "gif") eachGifFrame(inst, bytes, src, visit);
+      else eachWebpFrame(inst, bytes, visit);
+      const out = ex.ae_finish(end);
+      return { bytes: new Uint8Array(inst.memory.buffer, out, ex.ae_size()).slice(), frames };
+    } finally {
+      ex.ae_free();
+      if (turned) ex.eng_free(turned);
+      if (managed) ex.cc_close();
+    }
+  });
+}
