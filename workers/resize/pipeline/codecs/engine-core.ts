@@ -36,6 +36,15 @@ interface EngineExports {
     palette: number, colours: number, transparentIndex: number, screenW: number, screenH: number, targetW: number, targetH: number,
   ): number;
   gif_transparent(): number;
+  /** Opens the animation canvas (screenW x screenH RGBA8, transparent); returns its pointer. One at a time. */
+  gif_canvas_open(screenW: number, screenH: number): number;
+  /** Applies the previous frame's disposal, then draws this frame (LZW data from read_input); 0 for corrupt LZW data. */
+  gif_canvas_frame(
+    minCodeSize: number, left: number, top: number, frameW: number, frameH: number, interlaced: number,
+    palette: number, colours: number, transparentIndex: number, disposal: number,
+  ): number;
+  /** Frees the animation canvas and the rectangle saved for disposal 3. */
+  gif_canvas_close(): void;
   wd_size(data: number, size: number): number;
   wd_decode(data: number, size: number, width: number, height: number): number;
   wd_free(): void;
