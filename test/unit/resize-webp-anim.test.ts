@@ -142,6 +142,16 @@ describe("animated WebP encoding (WebPAnimEncoder)", () => {
     const meta2 = await sharp(again, { animated: true }).metadata();
     expect([meta2.pages, meta2.loop, meta2.delay]).toEqual([2, 0, [40, 80]]);
   });
+  it("writes a still WebP when every frame is the same (WebPAnimEncoder merges equal frames)", async () => {
+    const frame = pixels(32, 24, (x, y) => [x * 8, y * 10, 100, 255]);
+    const out = encode(instantiateEngine(engineModule), [frame, frame, frame], 32, 24, [0, 100, 200], 300, 0);
+    const meta = await sharp(out, { animated: true }).metadata();
+    expect([meta.pages, meta.delay]).toEqual([undefined, undefined]);
+    expect(colourPsnr(frame, await sharpPage(out, 0))).toBeGreaterThanOrEqual(30);
+    const inst = instantiateEngine(engineModule);
+    const ptr = put(inst, out);
+    expectFailure(() => inst.exports.wa_open(ptr, out.length));
+  });
 });
 
 describe("animated WebP decoding (WebPAnimDecoder)", () => {

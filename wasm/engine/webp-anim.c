@@ -84,7 +84,8 @@ ENGINE_EXPORT int ae_add(const uint8_t *rgba, int timestamp_ms) {
 /*
  * Ends the animation at end_timestamp_ms (when the last frame stops being shown, which sets its
  * duration) and assembles the file; returns a pointer to its bytes, which stay in the engine
- * (length: ae_size) until ae_free or the next ae_new.
+ * (length: ae_size) until ae_free or the next ae_new. Equal consecutive frames are merged into
+ * one longer frame; when a single frame is left, libwebp writes a still WebP (no ANIM chunk).
  */
 ENGINE_EXPORT uint8_t *ae_finish(int end_timestamp_ms) {
   if (!encoder) js_fail("no animation encoder is open");

@@ -44,7 +44,7 @@ interface EngineExports {
   ae_new(width: number, height: number, quality: number, method: number, loopCount: number): number;
   /** Adds a width x height RGBA8 (not premultiplied) frame shown from timestampMs; 1 or throws. */
   ae_add(rgba: number, timestampMs: number): number;
-  /** Ends the last frame at endTimestampMs and assembles: pointer to the WebP bytes, kept in the engine until ae_free. */
+  /** Ends the last frame at endTimestampMs and assembles: pointer to the WebP bytes (a still WebP if all frames were equal), kept until ae_free. */
   ae_finish(endTimestampMs: number): number;
   /** Length of the WebP ae_finish assembled. */
   ae_size(): number;
@@ -52,7 +52,7 @@ interface EngineExports {
   ae_free(): void;
   /** Opens an animated WebP (kept alive by the caller until wa_close) decoding to RGBA8; its frame count, or throws (also for a still WebP). */
   wa_open(data: number, size: number): number;
-  /** 0: canvas width, 1: canvas height, 2: loop count (0 = forever). */
+  /** 0: canvas width, 1: canvas height, 2: loop count (0 = forever), 3: background colour as stored (int32 ARGB; not used in compositing). */
   wa_info(what: number): number;
   /** Decodes and composites the next frame: pointer to the canvas RGBA8 (width x height x 4), valid until the next call; throws on a corrupt frame. */
   wa_next(): number;
