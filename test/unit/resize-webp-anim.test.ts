@@ -274,8 +274,19 @@ describe("memory and time", () => {
     expect(new TextDecoder().decode(new Uint8Array(inst.memory.buffer, out, 4))).toBe("RIFF");
     console.log(`50 frames of 1024x768, ${label}: ${(ms / n).toFixed(1)} ms a frame (ae_add and ae_finish), ` +
       `${(size / 1024).toFixed(0)} KiB out, engine memory ${(inst.memory.buffer.byteLength / 2 ** 20).toFixed(1)} MiB`);
+    const bytes = new Uint8Array(inst.memory.buffer, out, size).slice();
     ex.ae_free();
     ex.eng_free(ptr);
+    // Decoding it back: every frame composited on the 1024 x 768 canvas.
+    const dec = instantiateEngine(engineModule);
+    const data = put(dec, bytes);
+    const decStart = performance.now();
+    expect(dec.exports.wa_open(data, bytes.length)).toBe(n);
+    for (let k = 0; k < n; k++) dec.exports.wa_next();
+    const decMs = performance.now() - decStart;
+    expect(dec.exports.wa_timestamp()).toBe(n * 100);
+    console.log(`  decoded back: ${(decMs / n).toFixed(1)} ms a frame, engine memory ${(dec.memory.buffer.byteLength / 2 ** 20).toFixed(1)} MiB`);
+    dec.exports.wa_close();
   }
 
   it("encodes 50 frames of 1024 x 768: a disc moving over a still background", () => {
