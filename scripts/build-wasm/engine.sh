@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds workers/resize/wasm/engine.wasm: libjpeg-turbo, zlib's inflate, libwebp's decoder,
-# Little CMS (ICC profiles to sRGB) and dav1d (AVIF) from Debian's source packages, with Debian's
-# patches (e.g. libwebp's CVE-2023-4863 fix) and ours in scripts/build-wasm/patches/ (e.g. lossless
-# WebP in bounded memory), plus the small C wrapper in wasm/engine/ (streaming scaled JPEG decode,
-# JPEG encode, PNG data inflate, scaled WebP decode, separable Lanczos3).
+# Builds workers/resize/wasm/engine.wasm: libjpeg-turbo, zlib's inflate, libwebp (its decoder, and
+# its encoder, mux and demux for animated WebP), Little CMS (ICC profiles to sRGB) and dav1d (AVIF)
+# from Debian's source packages, with Debian's patches (e.g. libwebp's CVE-2023-4863 fix) and ours
+# in scripts/build-wasm/patches/ (e.g. lossless WebP in bounded memory), plus the small C wrapper in
+# wasm/engine/ (streaming scaled JPEG decode, JPEG encode, PNG data inflate, scaled WebP decode,
+# animated WebP encode and decode, separable Lanczos3).
 # Needs Debian's `emscripten`, `cmake`, `dpkg-dev` and `patch`, and a deb-src entry for the apt mirror.
 #   scripts/build-wasm/engine.sh           rebuild and overwrite the committed .wasm
 #   scripts/build-wasm/engine.sh --check   rebuild into a temp dir and compare with the committed one
@@ -67,15 +68,16 @@ dsrc="$work/dav1d-${dav1d_version}"
 # NDEBUG drops assert()s; CMS_NO_PTHREADS: one thread, so no mutexes in Little CMS; the prefix map
 # keeps the temp folder's name out of the binary, so the build is reproducible byte for byte.
 # -msse4.1 lets libwebp use its SSE2/SSE4.1 code, which emscripten maps onto WebAssembly SIMD
-# (libwebp's cpu.c enables it from these flags): ≈7 % off a 24 MP WebP decode.
+# (libwebp's cpu.c enables it from these flags): ≈7 % off a 24 MP WebP decode. The initial memory
+# is the static data (libwebp's encoder tables among them) plus the stack, rounded up to 64 KiB pages.
 emcc -O3 -msimd128 -msse4.1 -DNDEBUG -DCMS_NO_PTHREADS=1 -ffile-prefix-map="$work"=/build -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" -I"$lsrc/include" -I"$dsrc/include" \
   "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-coefs.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
   "$repo/wasm/engine/inflate.c" "$repo/wasm/engine/png-rows.c" "$repo/wasm/engine/gif.c" "$zsrc"/{adler32,crc32,inffast,inflate,inftrees,zutil}.c \
-  "$repo/wasm/engine/webp-decode.c" "$repo/wasm/engine/avif-decode.c" "$wsrc"/src/dec/*.c "$wsrc"/src/utils/*.c \
-  $(ls "$wsrc"/src/dsp/*.c | grep -Ev '/(enc|cost|ssim)[_.]') \
+  "$repo/wasm/engine/webp-decode.c" "$repo/wasm/engine/webp-anim.c" "$repo/wasm/engine/avif-decode.c" \
+  "$wsrc"/src/{dec,enc,mux,demux,utils,dsp}/*.c "$wsrc"/sharpyuv/*.c \
   "$repo/wasm/engine/color.c" $(ls "$lsrc"/src/*.c | grep -Ev '/cms(ps2|cgats)\.c$') \
   "$src/build/libjpeg.a" "$work/dav1d.a" \
-  -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=256KB \
+  -sSTANDALONE_WASM=1 --no-entry -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1152KB -sTOTAL_STACK=256KB \
   -sERROR_ON_UNDEFINED_SYMBOLS=0 -o "$work/engine.wasm"
 
 if [[ "${1:-}" == "--check" ]]; then

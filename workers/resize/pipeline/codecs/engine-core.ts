@@ -4,8 +4,9 @@ import type { WasmInstance } from "./slot";
 /**
  * The project's own WebAssembly module (wasm/engine, built by scripts/build-wasm/engine.sh):
  * libjpeg-turbo for streaming, DCT-scaled JPEG decoding and baseline JPEG encoding, plus a
- * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data, libwebp's decoder and dav1d (AVIF). One instance per job (a
- * fresh, small linear memory that is dropped with the job); instantiating from the compiled module
+ * row-fed separable Lanczos3 resampler, zlib's inflate for PNG data, libwebp (still decoding,
+ * animated WebP encoding and decoding) and dav1d (AVIF). One instance per job (a fresh, small
+ * linear memory that is dropped with the job); instantiating from the compiled module
  * takes well under a millisecond. This file has no `.wasm` import (engine.ts has), so Node tests
  * can instantiate the module themselves.
  */
@@ -48,6 +49,26 @@ interface EngineExports {
   wd_size(data: number, size: number): number;
   wd_decode(data: number, size: number, width: number, height: number): number;
   wd_free(): void;
+  /** Opens the animated WebP encoder (closing any previous one): lossy at quality/method, loopCount 0 = forever; 1 or throws. */
+  ae_new(width: number, height: number, quality: number, method: number, loopCount: number): number;
+  /** Adds a width x height RGBA8 (not premultiplied) frame shown from timestampMs; 1 or throws. */
+  ae_add(rgba: number, timestampMs: number): number;
+  /** Ends the last frame at endTimestampMs and assembles: pointer to the WebP bytes (a still WebP if all frames were equal), kept until ae_free. */
+  ae_finish(endTimestampMs: number): number;
+  /** Length of the WebP ae_finish assembled. */
+  ae_size(): number;
+  /** Frees the animation encoder and its output. */
+  ae_free(): void;
+  /** Opens an animated WebP (kept alive by the caller until wa_close) decoding to RGBA8; its frame count, or throws (also for a still WebP). */
+  wa_open(data: number, size: number): number;
+  /** 0: canvas width, 1: canvas height, 2: loop count (0 = forever), 3: background colour as stored (int32 ARGB; not used in compositing). */
+  wa_info(what: number): number;
+  /** Decodes and composites the next frame: pointer to the canvas RGBA8 (width x height x 4), valid until the next call; throws on a corrupt frame. */
+  wa_next(): number;
+  /** End (ms, from the start) of the display of the frame wa_next last returned: libwebp's convention, the sum of durations so far. */
+  wa_timestamp(): number;
+  /** Closes the animated WebP decoder. */
+  wa_close(): void;
   cc_open(icc: number, size: number, kind: number): number;
   cc_open_zlib(data: number, size: number, kind: number): number;
   cc_open_cicp(primaries: number, transfer: number): number;
