@@ -79,6 +79,8 @@ export const SHARED_FILES = {
   // Animations at the largest canvas whose variants move (workers/resize/pipeline/animation.ts).
   "anim-2048x2048x12.gif": () => animation(2048, 2048, 12, "gif"),
   "anim-2048x2048x12.webp": () => animation(2048, 2048, 12, "webp"),
+  // And at the most frames x variant pixels: 25 x (1024² + 800² + 500²) ≈ 48.5 M.
+  "anim-1024x1024x25.webp": () => animation(1024, 1024, 25, "webp"),
 };
 
 /** Frames of photo-like pixels joined into an animation (GIF or WebP), 100 ms each, looping forever. */

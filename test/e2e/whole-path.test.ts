@@ -159,15 +159,19 @@ describe("animations", () => {
     const created = await uploadOk(base, gif, "moon_impact.gif");
     const record = await waitSettled(base, created.id);
     expect(record.status).toBe("ready");
-    expect(record.variants.map((v) => `${v.width}x${v.height}.${v.format}`).sort()).toEqual(["116x100.png", "116x100.webp"]);
+    expect(record.variants.map((v) => `${v.width}x${v.height}.${v.format}`).sort()).toEqual(["116x100.jpeg", "116x100.webp"]);
     const source = await sharp(gif, { animated: true }).metadata();
     const webp = await fetch(`${base}/i/${created.id}`, { headers: WEBP });
     expect(webp.headers.get("content-type")).toBe("image/webp");
     const moving = await sharp(Buffer.from(await webp.arrayBuffer()), { animated: true }).metadata();
-    expect([moving.pages, moving.width, moving.pageHeight, moving.loop]).toEqual([14, 116, 100, source.loop]);
-    expect(moving.delay).toEqual(source.delay);
-    const png = await fetch(`${base}/i/${created.id}/116.png`);
-    const still = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
-    expect([still.format, still.pages ?? 1]).toEqual(["png", 1]);
+    // libwebp merges a frame equal to the one before into it: the same timeline, maybe fewer frames.
+    expect([moving.width, moving.pageHeight, moving.loop]).toEqual([116, 100, source.loop]);
+    expect(moving.pages).toBeGreaterThan(1);
+    const total = (delays: number[] = []) => delays.reduce((a, b) => a + b, 0);
+    expect(total(moving.delay)).toBe(total(source.delay));
+    // Its first frame is opaque: a JPEG fallback.
+    const jpeg = await fetch(`${base}/i/${created.id}/116.jpg`);
+    const still = await sharp(Buffer.from(await jpeg.arrayBuffer())).metadata();
+    expect([still.format, still.pages ?? 1]).toEqual(["jpeg", 1]);
   });
 });

@@ -41,16 +41,22 @@ describe.skipIf(!existsSync(CORPUS))("animated WebP variants", () => {
     expect(frames).toBe(pages);
 
     const out = await sharp(bytes, { animated: true }).metadata();
-    expect([out.format, out.width, out.pageHeight, out.pages]).toEqual(["webp", width, height, pages]);
+    expect([out.format, out.width, out.pageHeight]).toEqual(["webp", width, height]);
     expect(out.loop).toBe(meta.loop);
     // Browsers show GIF delays of 0 or 1 centisecond as 100 ms; so do we.
     const shown = (meta.delay ?? []).map((d) => (format === "gif" && d <= 10 ? 100 : d));
-    expect(out.delay).toEqual(shown);
+    // libwebp merges a frame equal to the one before into it (a longer display): same timeline.
+    expect(out.pages!).toBeGreaterThan(1);
+    expect(out.pages!).toBeLessThanOrEqual(pages);
     expect(sum(out.delay)).toBe(sum(shown));
 
-    for (let k = 0; k < pages; k++) {
+    // Each frame of ours against the source frame on screen when it starts.
+    const starts = shown.map((_, k) => sum(shown.slice(0, k)));
+    for (let k = 0, t = 0; k < out.pages!; t += out.delay![k]!, k++) {
+      const page = starts.filter((s) => s <= t).length - 1;
+      expect(starts[page], `${file}: frame ${k} starts at ${t} ms, not at a source frame's start`).toBe(t);
       const ours = await sharp(bytes, { page: k }).ensureAlpha().raw().toBuffer();
-      const ref = await sharp(source, { page: k }).resize(width, height, { fit: "fill", kernel: "lanczos3" }).ensureAlpha().raw().toBuffer();
+      const ref = await sharp(source, { page }).resize(width, height, { fit: "fill", kernel: "lanczos3" }).ensureAlpha().raw().toBuffer();
       const { psnr, alpha } = compare(ours, ref);
       expect(psnr, `${file} frame ${k}`).toBeGreaterThanOrEqual(28);
       expect(alpha, `${file} frame ${k}`).toBeLessThanOrEqual(64);

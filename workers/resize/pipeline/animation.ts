@@ -20,7 +20,7 @@ export const MAX_ANIMATED_CANVAS_PIXELS = 4 * 2 ** 20;
  * Frames × the pixels of every animated variant: what the encoding costs, nearly linearly
  * (docs/performance.md). Larger animations get stills, so a job stays within seconds.
  */
-export const MAX_ANIMATED_OUTPUT_PIXELS = 80_000_000;
+export const MAX_ANIMATED_OUTPUT_PIXELS = 50_000_000;
 
 export interface AnimationSource {
   format: string;
