@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { EngineFailure, instantiateEngine, type EngineInstance } from "../../workers/resize/pipeline/codecs/engine-core";
+import { cat } from "./sniff-helpers";
 
 // Animated WebP in the engine: libwebp's WebPAnimEncoder (ae_*) and WebPAnimDecoder (wa_*), checked
 // against sharp (libvips with its own libwebp) as the yardstick.
@@ -69,16 +70,6 @@ function pixels(width: number, height: number, f: (x: number, y: number) => numb
   const px = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px.set(f(x, y), (y * width + x) * 4);
   return px;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** PSNR of the colour of pixels visible (alpha > 0) in the reference. */
@@ -175,7 +166,7 @@ describe("animated WebP decoding (WebPAnimDecoder)", () => {
     it(`composites every frame as sharp does (${name})`, async () => {
       const [w, h, n] = [48, 36, 5];
       const delay = [80, 120, 40, 200, 60];
-      const stacked = concat(movingSquare(w, h, n, alpha));
+      const stacked = cat(...movingSquare(w, h, n, alpha));
       const file = new Uint8Array(await sharp(stacked, { raw: { width: w, height: h * n, channels: 4, pageHeight: h } })
         .webp({ ...options, loop: 2, delay })
         .toBuffer());
@@ -209,7 +200,7 @@ describe("failures are EngineFailures", () => {
     const inst = instantiateEngine(engineModule);
     const still = new Uint8Array(await sharp(pixels(20, 20, (x) => [x * 10, 0, 0, 255]), { raw: { width: 20, height: 20, channels: 4 } }).webp().toBuffer());
     const garbage = pixels(30, 30, (x, y) => [(x * 31 + y * 17) & 255, (x ^ y) & 255, 7, 99]);
-    for (const bytes of [still, garbage, concat([new TextEncoder().encode("RIFF\x10\0\0\0WEBPVP8X"), garbage])]) {
+    for (const bytes of [still, garbage, cat(new TextEncoder().encode("RIFF\x10\0\0\0WEBPVP8X"), garbage)]) {
       const ptr = put(inst, bytes);
       expectFailure(() => inst.exports.wa_open(ptr, bytes.length));
       inst.exports.eng_free(ptr);
