@@ -63,6 +63,14 @@ describe.skipIf(!existsSync(CORPUS))("animated WebP variants", () => {
     }
   });
 
+  it("shows WebP frames of 10 ms or less for 100 ms, as browsers do", async () => {
+    const frames = [0, 1, 2].map((k) => sharp({ create: { width: 8, height: 8, channels: 3, background: ["#f00", "#0f0", "#00f"][k]! } }).png().toBuffer());
+    const source = await sharp(await Promise.all(frames), { join: { animated: true } }).webp({ delay: [0, 250, 10], loop: 3 }).toBuffer();
+    const { bytes } = encodeAnimatedWebp(instantiateEngine(engineModule), source, { format: "webp", width: 8, height: 8, frames: 3 }, { w: 8, h: 8, width: 8, height: 8 }, 1, 80);
+    const out = await sharp(bytes, { animated: true }).metadata();
+    expect([out.delay, out.loop]).toEqual([[100, 250, 100], 3]);
+  });
+
   it("turns every frame by the EXIF orientation", async () => {
     const source = readFileSync(CORPUS + "animated/random_lossy.webp");
     const src = { format: "webp", width: 99, height: 87, frames: 4 };

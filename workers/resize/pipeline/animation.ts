@@ -67,13 +67,16 @@ function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, visit: FrameVisi
     new Uint8Array(inst.memory.buffer, data, bytes.length).set(bytes);
     const frames = ex.wa_open(data, bytes.length);
     visit.start(ex.wa_info(2));
-    // WebPAnimDecoder gives each frame the time its display ENDS.
-    let t = 0;
+    // WebPAnimDecoder gives each frame the time its display ENDS. Browsers show a frame of at most
+    // 10 ms for 100 ms, in WebP as in GIF (gifDelayMs); the timeline is rebuilt with that rule.
+    let t = 0, previousEnd = 0;
     for (let i = 0; i < frames; i++) {
       const canvas = ex.wa_next();
       const end = ex.wa_timestamp();
-      visit.frame(canvas, t, end);
-      t = end;
+      const shown = end - previousEnd <= 10 ? 100 : end - previousEnd;
+      visit.frame(canvas, t, t + shown);
+      t += shown;
+      previousEnd = end;
     }
   } finally {
     ex.wa_close();
