@@ -1,6 +1,7 @@
 import type { EngineInstance } from "./codecs/engine-core";
+import type { Rgba } from "./pixels";
 import { openProfile } from "./colour";
-import { decodingAs } from "./errors";
+import { decodingAs, PipelineError } from "./errors";
 import { compositeGifFrames, gifLoopCount } from "./gif";
 import { applyOrientation } from "./pixels";
 import { readWebp } from "./webp-container";
@@ -85,8 +86,9 @@ function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, visit: FrameVisi
 }
 
 /**
- * The animated WebP of one variant. `orientation` (EXIF, WebP only) is applied to every frame;
- * a WebP's ICC profile converts every frame to sRGB, as the stills are.
+ * The animated WebP of one variant, and its first frame as shown (for the still fallback).
+ * `orientation` (EXIF, WebP only) is applied to every frame; a WebP's ICC profile converts every
+ * frame to sRGB, as the stills are.
  */
 export function encodeAnimatedWebp(
   inst: EngineInstance,
@@ -95,12 +97,13 @@ export function encodeAnimatedWebp(
   size: VariantSize,
   orientation: number,
   quality: number,
-): { bytes: Uint8Array; frames: number } {
+): { bytes: Uint8Array; frames: number; first: Rgba } {
   const ex = inst.exports;
   return decodingAs(src.format === "gif" ? "GIF" : "WebP", () => {
     const icc = src.format === "webp" ? readWebp(bytes).icc : null;
     const managed = icc !== null && openProfile(inst, icc, "rgb") === "active";
     let frames = 0, end = 0, turned = 0;
+    let first: Rgba | undefined;
     const visit: FrameVisitor = {
       start: (loopCount) => void ex.ae_new(size.width, size.height, quality, 2, loopCount),
       frame: (canvas, startMs, endMs) => {
@@ -115,6 +118,7 @@ export function encodeAnimatedWebp(
             new Uint8Array(inst.memory.buffer, turned, shown.data.length).set(shown.data);
             pixels = turned;
           }
+          first ??= { data: new Uint8Array(inst.memory.buffer, pixels, size.width * size.height * 4).slice(), width: size.width, height: size.height };
           ex.ae_add(pixels, startMs);
         } finally {
           ex.rs_free(rs);
@@ -127,7 +131,8 @@ export function encodeAnimatedWebp(
       if (src.format === "gif") eachGifFrame(inst, bytes, src, visit);
       else eachWebpFrame(inst, bytes, visit);
       const out = ex.ae_finish(end);
-      return { bytes: new Uint8Array(inst.memory.buffer, out, ex.ae_size()).slice(), frames };
+      if (!first) throw new PipelineError(`${src.format === "gif" ? "GIF" : "WebP"}: the animation has no frames`);
+      return { bytes: new Uint8Array(inst.memory.buffer, out, ex.ae_size()).slice(), frames, first };
     } finally {
       ex.ae_free();
       if (turned) ex.eng_free(turned);

@@ -60,6 +60,7 @@
  */
 import { encodeWebp } from "./codecs/jsquash";
 import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
+import { releaseKeptInstances } from "./codecs/slot";
 import { photonEncodePng } from "./codecs/photon";
 import { animates, encodeAnimatedWebp } from "./animation";
 import { decodeAvifResized } from "./avif";
@@ -70,7 +71,7 @@ import { CONTENT_TYPES } from "../../../core/variants";
 import { convertToSrgb } from "./colour";
 import { MemoryLedger } from "./memory";
 import { decodePngResized } from "./png";
-import { applyOrientation, normalizeOrientation, swapsAxes } from "./pixels";
+import { applyOrientation, hasTransparency, normalizeOrientation, swapsAxes, type Rgba } from "./pixels";
 
 export { PipelineError } from "./errors";
 
@@ -189,6 +190,36 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
   const animated = animates(src, widths.map(stored));
   const out: RenderedVariant[] = [];
   await engineSlot.use(async (engine) => {
+    /** The JPEG (opaque) or PNG (transparent) of a variant as shown. */
+    const fallback = async (width: number, height: number, shown: Rgba) => {
+      const t = now();
+      const format: OutputFormat = st.transparent ? "png" : "jpeg";
+      const encoded = st.transparent ? await photonEncodePng(shown) : encodeJpegInEngine(engine, shown, JPEG_QUALITY);
+      st.encodeMs[format] += now() - t;
+      out.push({ width, height, format, contentType: CONTENT_TYPES[format], bytes: encoded });
+      ledger.hold("outputs", out.reduce((n, v) => n + v.bytes.length, 0));
+    };
+
+    if (animated) {
+      // Every frame is decoded per width (animation.ts); the fallbacks are the first frame as
+      // composited there. The canvas and the encoder need the room codecs kept from earlier jobs
+      // hold: those are dropped.
+      releaseKeptInstances();
+      for (const width of widths) {
+        const size = stored(width);
+        const t = now();
+        const animation = encodeAnimatedWebp(engine, bytes, src, size, orientation, WEBP_QUALITY);
+        st.encodeMs.webp += now() - t;
+        st.animatedFrames = animation.frames;
+        if (width === widths[0]) st.transparent = hasTransparency(animation.first);
+        ledger.hold("variant pixels", animation.first.data.length);
+        out.push({ width, height: size.height, format: "webp", contentType: CONTENT_TYPES.webp, bytes: animation.bytes });
+        await fallback(width, size.height, animation.first);
+      }
+      ledger.hold("variant pixels", 0);
+      return;
+    }
+
     let t = now();
     const first = stored(widths[0]!);
     const made = await firstImage(engine, bytes, src, first.w, first.h, ledger, st);
@@ -214,23 +245,10 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
       ledger.hold("variant pixels", shown.data.length * (orientation === 1 ? 1 : 2));
 
       t = now();
-      let webp: Uint8Array;
-      if (animated) {
-        const animation = encodeAnimatedWebp(engine, bytes, src, size, orientation, WEBP_QUALITY);
-        webp = animation.bytes;
-        st.animatedFrames = animation.frames;
-      } else {
-        webp = await encodeWebp(shown, WEBP_QUALITY);
-      }
+      const webp = await encodeWebp(shown, WEBP_QUALITY);
       st.encodeMs.webp += now() - t;
       out.push({ width, height: size.height, format: "webp", contentType: CONTENT_TYPES.webp, bytes: webp });
-
-      t = now();
-      const fallbackFormat: OutputFormat = made.transparent ? "png" : "jpeg";
-      const fallback = made.transparent ? await photonEncodePng(shown) : encodeJpegInEngine(engine, shown, JPEG_QUALITY);
-      st.encodeMs[fallbackFormat] += now() - t;
-      out.push({ width, height: size.height, format: fallbackFormat, contentType: CONTENT_TYPES[fallbackFormat], bytes: fallback });
-      ledger.hold("outputs", out.reduce((n, v) => n + v.bytes.length, 0));
+      await fallback(width, size.height, shown);
     }
     ledger.hold("variant pixels", 0);
   });

@@ -5,6 +5,13 @@ export interface Rgba {
   height: number;
 }
 
+/** Whether any pixel of RGBA8 data is less than opaque. */
+export function hasTransparency(img: Pick<Rgba, "data">): boolean {
+  const { data } = img;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+  return false;
+}
+
 /** 1..8, with anything else (0, absent, garbage) read as 1, as libvips and browsers do. */
 export function normalizeOrientation(orientation: number): number {
   return Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1;

@@ -2,6 +2,7 @@ import { type EngineImage, type EngineInstance } from "./codecs/engine-core";
 import { decodingAs, PipelineError } from "./errors";
 import { readWebp } from "./webp-container";
 import { openProfile } from "./colour";
+import { hasTransparency } from "./pixels";
 
 /**
  * How much libwebp shrinks while decoding: down to twice the target (an area average, like
@@ -9,11 +10,6 @@ import { openProfile } from "./colour";
  */
 function preShrink(from: number, to: number): number {
   return Math.max(1, from / (2 * to));
-}
-
-function anyTransparent(pixels: Uint8Array): boolean {
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 255) return true;
-  return false;
 }
 
 /**
@@ -66,7 +62,7 @@ export function decodeWebpResized(inst: EngineInstance, bytes: Uint8Array, width
     }
     source = canvas;
   }
-  const transparent = anyTransparent(view(source, srcW * srcH * 4));
+  const transparent = hasTransparency({ data: view(source, srcW * srcH * 4) });
   const rs = ex.rs_resize(source, srcW, srcH, targetW, targetH, transparent ? 1 : 0);
   ex.wd_free();
   if (canvas) ex.eng_free(canvas);

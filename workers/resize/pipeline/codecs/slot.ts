@@ -53,6 +53,11 @@ export class InstanceSlot<T extends WasmInstance> {
     return total;
   }
 
+  /** Whether the slot keeps its instance between calls and jobs. */
+  get keepsInstance(): boolean {
+    return this.options.reuse;
+  }
+
   /** Forgets the shared instance; the next `use` creates a fresh one. */
   release(): void {
     this.shared = undefined;
@@ -90,6 +95,14 @@ export class InstanceSlot<T extends WasmInstance> {
       }
     }
   }
+}
+
+/**
+ * Forgets every instance kept between jobs (their memory goes to the garbage collector), for a job
+ * that needs the room more than a warm codec: an animation.
+ */
+export function releaseKeptInstances(): void {
+  for (const slot of slots) if (slot.keepsInstance) slot.release();
 }
 
 /** Linear memory of every instance currently held, by codec (diagnostics). */
