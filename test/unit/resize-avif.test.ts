@@ -14,7 +14,7 @@ import { engineRgba, instantiateEngine } from "../../workers/resize/pipeline/cod
 // The resize Worker's AVIF decoder (the engine's dav1d, YUV -> RGBA rows into the resampler)
 // against libheif (sharp) on the corpus AVIFs and on small files with the features sharp cannot
 // write (test/unit/fixtures/avif/README.md): grids, alpha, 4:0:0, 4:2:2, 10/12-bit, limited range,
-// BT.709, identity. Decoded at full size, where the resampler is a plain copy.
+// BT.709, identity, YCgCo. Decoded at full size, where the resampler is a plain copy.
 const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/avif/", import.meta.url));
 const manifest: { path: string; expect: string; format?: string }[] = existsSync(CORPUS + "manifest.json")
