@@ -28,6 +28,10 @@ class BitReader {
 export interface SequenceInfo {
   maxWidth: number;
   maxHeight: number;
+  /** color_config: matrix coefficients (2, unspecified, when not described), full range, 4:0:0. */
+  matrix: number;
+  fullRange: boolean;
+  mono: boolean;
 }
 
 /** leb128 (AV1 spec 4.10.5); returns [value, bytes used]. */
@@ -42,12 +46,14 @@ function leb128(bytes: Uint8Array, p: number, end: number): [number, number] {
   return fail("invalid AV1 OBU size");
 }
 
-/** AV1 spec 5.5: everything up to max_frame_width/height. */
+/** AV1 spec 5.5: everything up to color_config's range. */
 function sequenceHeader(bytes: Uint8Array, start: number, end: number): SequenceInfo {
   const b = new BitReader(bytes, start, end);
-  if (b.f(3) > 2) fail("invalid AV1 profile");
+  const profile = b.f(3);
+  if (profile > 2) fail("invalid AV1 profile");
   b.f(1); // still_picture
-  if (b.f(1)) {
+  const reduced = b.f(1) === 1;
+  if (reduced) {
     b.f(5); // reduced still picture header: seq_level_idx[0]
   } else {
     let decoderModel = false, bufferDelayBits = 0;
@@ -72,7 +78,26 @@ function sequenceHeader(bytes: Uint8Array, start: number, end: number): Sequence
     }
   }
   const wBits = b.f(4) + 1, hBits = b.f(4) + 1;
-  return { maxWidth: b.f(wBits) + 1, maxHeight: b.f(hBits) + 1 };
+  const maxWidth = b.f(wBits) + 1, maxHeight = b.f(hBits) + 1;
+  if (!reduced && b.f(1)) b.f(7); // frame id numbers: delta and additional id lengths
+  b.f(3); // 128x128 superblocks, filter intra, intra edge filter
+  if (!reduced) {
+    b.f(4); // interintra and masked compound, warped motion, dual filter
+    const orderHint = b.f(1) === 1;
+    if (orderHint) b.f(2); // jnt_comp, ref_frame_mvs
+    const forceScreenContent = b.f(1) ? 2 : b.f(1); // seq_choose_screen_content_tools: SELECT
+    if (forceScreenContent > 0 && !b.f(1)) b.f(1); // seq_choose_integer_mv, else seq_force_integer_mv
+    if (orderHint) b.f(3);
+  }
+  b.f(3); // superres, cdef, loop restoration
+  // color_config (5.5.2)
+  if (b.f(1) && profile === 2) b.f(1); // high_bitdepth, twelve_bit
+  const mono = profile !== 1 && b.f(1) === 1;
+  let primaries = 2, transfer = 2, matrix = 2;
+  if (b.f(1)) [primaries, transfer, matrix] = [b.f(8), b.f(8), b.f(8)];
+  // sRGB-coded 4:4:4 (BT.709 primaries, sRGB transfer, identity) is full range without a flag.
+  const fullRange = !mono && primaries === 1 && transfer === 13 && matrix === 0 ? true : b.f(1) === 1;
+  return { maxWidth, maxHeight, matrix, fullRange, mono };
 }
 
 /**

@@ -45,7 +45,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
   };
   const [width, height] = size(primary, "AVIF image");
 
-  const checkAv1 = (item: Item, w: number, h: number, what: string): void => {
+  const checkAv1 = (item: Item, w: number, h: number, what: string, colour: boolean): void => {
     const av1C = prop(item, "av1C");
     if (!av1C || av1C.end - av1C.data < 4 || bytes[av1C.data] !== 0x81) fail(`${what} has no valid av1C`);
     const data = locate(item.id);
@@ -55,9 +55,23 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     // larger than anything the bitstream can code is a lying header.
     checkSize(seq.maxWidth, seq.maxHeight, limits, `${what} (AV1 sequence header)`);
     if (seq.maxWidth < w || seq.maxHeight < h) fail(`${what}: ispe does not match the AV1 bitstream`);
+    if (colour && !seq.mono) checkMatrix(nclx ? u16(nclx.data + 8) : seq.matrix, nclx ? (bytes[nclx.data + 10] as number) >> 7 === 1 : seq.fullRange);
+  };
+  /**
+   * Matrix coefficients (the nclx box's, else the sequence header's) the decoder would draw in
+   * wrong colours, refused as libavif 0.11 (which the decoder follows) refuses them: YCgCo in
+   * limited range (H.273 range-adjusts its R, G, B, not Y, Cg, Co; no encoder writes it), and
+   * YCgCo-Re / YCgCo-Ro, which 0.11 does not know (later versions draw them with an integer
+   * transform into RGB 2 or 1 bits shallower than the AV1 data). 4:0:0 has no matrix to apply.
+   */
+  const checkMatrix = (mc: number, full: boolean): void => {
+    if (mc === 8 && !full) fail("AVIF with limited-range YCgCo colour (matrix coefficients 8) is not supported", "unsupported_media_type");
+    if (mc === 16 || mc === 17) {
+      fail(`AVIF with ${mc === 16 ? "YCgCo-Re" : "YCgCo-Ro"} colour (matrix coefficients ${mc}) is not supported`, "unsupported_media_type");
+    }
   };
   /** Checks a layer drawn on the width x height canvas; returns its tile size. */
-  const checkLayer = (layer: AvifLayer, what: string): [number, number] => {
+  const checkLayer = (layer: AvifLayer, what: string, colour: boolean): [number, number] => {
     if (layer.output && (layer.output[0] !== width || layer.output[1] !== height)) fail(`${what}: grid size does not match ispe`);
     const tileWhat = layer.output ? `${what} grid tile` : what;
     let tw = 0, th = 0;
@@ -65,18 +79,20 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
       const [w, h] = size(tile, tileWhat);
       if ((tw && w !== tw) || (th && h !== th)) fail(`${what}: grid tiles differ in size`);
       [tw, th] = [w, h];
-      checkAv1(tile, w, h, tileWhat);
+      checkAv1(tile, w, h, tileWhat, colour);
     }
     if (!tilesCover(layer, tw, th, width, height)) fail(`${what}: grid tiles do not cover the image`);
     return [tw, th];
   };
 
   const layout = readAvifLayout(bytes, heif);
-  const [tileW, tileH] = checkLayer(layout.colour, "AVIF image");
+  const { nclx } = layout;
+  const u16 = (at: number): number => ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
+  const [tileW, tileH] = checkLayer(layout.colour, "AVIF image", true);
   for (const alpha of layout.alphas) {
     const [w, h] = size(alpha.item, "AVIF alpha plane");
     if (w !== width || h !== height) fail("AVIF alpha plane size differs from the image");
-    const [aw, ah] = checkLayer(alpha, "AVIF alpha plane");
+    const [aw, ah] = checkLayer(alpha, "AVIF alpha plane", false);
     // The engine decodes colour and alpha a row of tiles at a time, side by side.
     if (alpha.rows !== layout.colour.rows || alpha.cols !== layout.colour.cols || aw !== tileW || ah !== tileH) {
       fail("AVIF alpha plane tiled differently from the colour image is not supported");

@@ -2,11 +2,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { av1SequenceInfo } from "../../core/sniff/av1";
 import { readBoxes } from "../../core/sniff/bmff";
 import { readHeifMeta } from "../../core/sniff/heif";
 import { inspectImage } from "../../core/sniff";
 import { withSplitItem } from "./avif-builders";
-import { SNIFF_LIMITS } from "./sniff-helpers";
+import { codeOf, SNIFF_LIMITS } from "./sniff-helpers";
 import { checkAvifLayers, decodeAvifResized } from "../../workers/resize/pipeline/avif";
 import { avifPlan, type AvifLayer } from "../../workers/resize/pipeline/avif-container";
 import { engineRgba, instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
@@ -14,7 +15,7 @@ import { engineRgba, instantiateEngine } from "../../workers/resize/pipeline/cod
 // The resize Worker's AVIF decoder (the engine's dav1d, YUV -> RGBA rows into the resampler)
 // against libheif (sharp) on the corpus AVIFs and on small files with the features sharp cannot
 // write (test/unit/fixtures/avif/README.md): grids, alpha, 4:0:0, 4:2:2, 10/12-bit, limited range,
-// BT.709, identity. Decoded at full size, where the resampler is a plain copy.
+// BT.709, identity, YCgCo. Decoded at full size, where the resampler is a plain copy.
 const CORPUS = fileURLToPath(new URL("../../../shared/corpus/", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("./fixtures/avif/", import.meta.url));
 const manifest: { path: string; expect: string; format?: string }[] = existsSync(CORPUS + "manifest.json")
@@ -57,6 +58,23 @@ function patched(bytes: Uint8Array, at: number, values: number[]): Uint8Array {
 
 const u16 = (v: number) => [v >> 8, v & 255];
 const u32 = (v: number) => [0, 0, ...u16(v)];
+
+/** The item's sequence header OBU (avifenc writes none in av1C) with colour description `from` recoded as `to`. */
+function withSequenceCicp(bytes: Uint8Array, from: number[], to: number[]): Uint8Array {
+  const out = bytes.slice();
+  const bits = (v: number[]) => v.map((b) => b.toString(2).padStart(8, "0")).join("");
+  expect(bytes[find(bytes, "av1C") - 1]).toBe(12); // no configOBUs
+  let obu = avifPlan(bytes).colour.tiles[0]!.byteOffset;
+  while (out[obu] === 0x12) obu += 2 + out[obu + 1]!; // temporal delimiter
+  expect(out[obu]).toBe(0x0a); // sequence header, with a one-byte size
+  const start = obu + 2, end = start + out[obu + 1]!;
+  const payload = bits([...out.subarray(start, end)]);
+  const at = payload.indexOf(bits(from));
+  expect(at).toBeGreaterThan(0);
+  const recoded = payload.slice(0, at) + bits(to) + payload.slice(at + 24);
+  for (let i = start; i < end; i++) out[i] = parseInt(recoded.slice((i - start) * 8, (i - start + 1) * 8), 2);
+  return out;
+}
 
 /** Where the primary item's data (a grid's descriptor) starts. */
 function primaryData(bytes: Uint8Array): number {
@@ -101,6 +119,41 @@ describe("AVIF decoding with the engine's dav1d", () => {
     const withoutNclx = patched(bytes, find(bytes, "nclx"), [...Buffer.from("nclz")]);
     expect(avifPlan(withoutNclx).matrix).toBe(-1);
     expect(decode(withoutNclx).data).toEqual(decode(bytes).data);
+  });
+
+  it("reads the colour description of the AV1 sequence header", () => {
+    const colour = (name: string) => {
+      const bytes = fixture(name), tile = avifPlan(bytes).colour.tiles[0]!;
+      return av1SequenceInfo(bytes, tile.byteOffset, tile.byteOffset + tile.byteLength);
+    };
+    expect(colour("ycgco.avif")).toMatchObject({ maxWidth: 97, maxHeight: 75, matrix: 8, fullRange: true, mono: false });
+    expect(colour("yuv420-limited.avif")).toMatchObject({ matrix: 6, fullRange: false, mono: false });
+    expect(colour("identity.avif")).toMatchObject({ matrix: 0, fullRange: true }); // implied by BT.709 / sRGB / identity
+    expect(colour("yuv444-12bit-limited.avif")).toMatchObject({ matrix: 6, fullRange: false });
+    expect(colour("mono-8bit.avif")).toMatchObject({ mono: true });
+  });
+
+  // libavif 0.11 draws YCgCo (8) in full range only and does not know YCgCo-Re / -Ro (16, 17):
+  // the validator refuses those rather than let the decoder draw them as BT.601.
+  it("refuses YCgCo in limited range and YCgCo-Re / YCgCo-Ro, from the nclx box or the sequence header", () => {
+    const bytes = fixture("ycgco.avif");
+    const nclx = find(bytes, "nclx");
+    expect(inspectImage(bytes, SNIFF_LIMITS)).toMatchObject({ width: 97, height: 75 });
+    expect(() => inspectImage(patched(bytes, nclx + 10, [0]), SNIFF_LIMITS)).toThrow(/^AVIF with limited-range YCgCo colour \(matrix coefficients 8\) is not supported$/);
+    expect(codeOf(() => inspectImage(patched(bytes, nclx + 8, u16(16)), SNIFF_LIMITS))).toBe("unsupported_media_type");
+    expect(() => inspectImage(patched(bytes, nclx + 8, u16(17)), SNIFF_LIMITS)).toThrow(/^AVIF with YCgCo-Ro colour \(matrix coefficients 17\)/);
+    // The nclx box decides when there is one; without it the sequence header's description does.
+    const noNclx = patched(bytes, nclx, [...Buffer.from("nclz")]);
+    expect(inspectImage(noNclx, SNIFF_LIMITS)).toMatchObject({ width: 97 });
+    expect(decode(noNclx).data).toEqual(decode(bytes).data);
+    const limited = fixture("yuv420-limited.avif");
+    const limitedNoNclx = patched(limited, find(limited, "nclx"), [...Buffer.from("nclz")]);
+    expect(inspectImage(withSequenceCicp(limitedNoNclx, [1, 13, 6], [1, 13, 1]), SNIFF_LIMITS)).toMatchObject({ width: 97 });
+    expect(codeOf(() => inspectImage(withSequenceCicp(limitedNoNclx, [1, 13, 6], [1, 13, 8]), SNIFF_LIMITS))).toBe("unsupported_media_type");
+    expect(codeOf(() => inspectImage(withSequenceCicp(noNclx, [1, 13, 8], [1, 13, 16]), SNIFF_LIMITS))).toBe("unsupported_media_type");
+    // 4:0:0 has no chroma to convert, and an alpha image's matrix is never applied.
+    const mono = fixture("mono-8bit.avif");
+    expect(inspectImage(patched(mono, find(mono, "nclx") + 8, u16(16)), SNIFF_LIMITS)).toMatchObject({ width: 97 });
   });
 
   it("refuses AV1 data dav1d cannot decode, and frames that differ from ispe or the recorded size", () => {

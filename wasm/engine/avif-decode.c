@@ -6,7 +6,8 @@
  * RGBA copy of the image ever exists (film grain is not synthesised: see ad_open). A grid is
  * decoded one row of tiles at a time: only that row's pictures (colour, and alpha) are alive.
  * YUV -> RGB follows libavif: matrix coefficients and range from the container's nclx (else the
- * AV1 sequence header), BT.601 when unspecified, identity as GBR, bilinear chroma upsampling
+ * AV1 sequence header), BT.601 when unspecified, identity as GBR, YCgCo (8) by H.273's equations
+ * (full range: the validator refuses what libavif cannot draw), bilinear chroma upsampling
  * (3/4 nearest + 1/4 next sample, per axis), values >8 bits taken at full precision.
  */
 #include <stdlib.h>
@@ -70,7 +71,7 @@ ENGINE_EXPORT int ad_info(int col, int is_alpha, int what) {
 typedef struct {
   float y_off, y_scale, c_off, c_scale; /* normalised value = (code - off) * scale */
   float cr_r, cb_g, cr_g, cb_b; /* R = Y + cr_r Cr, G = Y - cb_g Cb - cr_g Cr, B = Y + cb_b Cb */
-  int identity;
+  int identity, ycgco;
 } yuv_matrix;
 
 /* Chromaticities (red, green, blue, white x/y) of the colour primaries libavif knows, by code. */
@@ -117,9 +118,10 @@ static yuv_matrix make_matrix(int mc, int primaries, int full, int bpc) {
   m.y_off = full ? 0 : 16 * k;
   m.y_scale = full ? 1 / max : 1 / (219 * k);
   m.identity = mc == 0;
-  /* libavif reads identity-coded U/V like Y. */
+  m.ycgco = mc == 8;
+  /* libavif reads identity-coded U/V like Y; YCgCo's Cg/Co are centred but scaled like Y. */
   m.c_off = m.identity ? m.y_off : (float)(1 << (bpc - 1));
-  m.c_scale = m.identity ? m.y_scale : full ? 1 / max : 1 / (224 * k);
+  m.c_scale = m.identity || m.ycgco ? m.y_scale : full ? 1 / max : 1 / (224 * k);
   float kr, kb;
   coefficients(mc, primaries, &kr, &kb);
   float kg = 1 - kr - kb;
@@ -208,6 +210,14 @@ static void convert_row(int col, int y, int w, const yuv_matrix *m, const yuv_ma
         out[4 * x] = to8(cr_row[x]);
         out[4 * x + 1] = to8(y_row[x]);
         out[4 * x + 2] = to8(cb_row[x]);
+      }
+    } else if (m->ycgco) {
+      /* Cg in the U plane, Co in the V plane (H.273 equations 47 to 50). */
+      for (int x = 0; x < w; x++) {
+        float yy = y_row[x], cg = cb_row[x], co = cr_row[x], t = yy - cg;
+        out[4 * x] = to8(t + co);
+        out[4 * x + 1] = to8(yy + cg);
+        out[4 * x + 2] = to8(t - co);
       }
     } else {
       int x = simd_rgb(m, w, out);
