@@ -83,6 +83,28 @@ describe("JPEG structure", () => {
     expect(inspect(jpeg(Array.from({ length: 1001 }, () => cat(sos(0, 0), [0])), 0xc2))).toBe("invalid_image");
   });
 
+  it("caps the scans by the frame size (scan bombs cost scans x pixels to decode)", () => {
+    const empty = (n: number): Uint8Array[] => Array.from({ length: n }, () => cat(sos(0, 0), [0]));
+    const big = { ...LIMITS, maxPixels: 75_000_000 };
+    const huge = { ...LIMITS, maxPixels: 300_000_000, maxAspect: 100 };
+    // [width, height, most scans allowed]: 1000 up to 5 MP, then 5e9 scan-pixels, never below 64.
+    const cases: [number, number, number, Limits][] = [
+      [8, 8, 1000, LIMITS],
+      [2000, 2500, 1000, LIMITS],
+      [2001, 2500, 999, LIMITS],
+      [5000, 4000, 250, LIMITS],
+      [10000, 7500, 66, big],
+      [16384, 16384, 64, huge],
+    ];
+    for (const [w, h, most, limits] of cases) {
+      expect([w, h, inspect(jpeg(empty(most), 0xc2, w, h), limits)]).toEqual([w, h, "accepted"]);
+      expect([w, h, inspect(jpeg(empty(most + 1), 0xc2, w, h), limits)]).toEqual([w, h, "invalid_image"]);
+    }
+    expect(() => inspectImage(jpeg(empty(251), 0xc2, 5000, 4000), LIMITS)).toThrow("JPEG has 251 scans; at most 250 for a 5000x4000 image");
+    // Sequential frames are capped the same way (one scan per component is all they need).
+    expect(inspect(jpeg(empty(67).map(() => cat(sos(0, 63), [0])), 0xc0, 10000, 7500), big)).toBe("invalid_image");
+  });
+
   it("refuses lossless, hierarchical, arithmetic and 12-bit JPEGs as unsupported", () => {
     for (const m of [0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf, 0xf7]) {
       expect([m, inspect(cat([0xff, 0xd8], DQT, sof(m, 8, 8), sos(0, 63), [1], [0xff, 0xd9]))]).toEqual([m, "unsupported_media_type"]);
