@@ -10,9 +10,11 @@
  *   streams (MPF images), an MP4 whose boxes run exactly to EOF (motion photos), a consistent
  *   Samsung SEF trailer (sef.ts), or <= 64 KiB of opaque data; every trailer is scanned for
  *   HTML/script/archive payloads.
- * - PNG: every CRC, chunk order, IHDR combinations, and the zlib stream is walked (not stored) to
- *   prove it inflates to exactly the size IHDR implies. Nothing but <= 16 NUL bytes after IEND.
- *   APNG is a PNG whose frame count comes from acTL (checked against fcTL/fdAT).
+ * - PNG: every CRC, chunk order, IHDR combinations, and the zlib stream is inflated (streamed, only
+ *   its 32 KiB window kept) to prove it comes to exactly the size IHDR implies and that every row
+ *   starts with a filter type 0..4. Nothing but <= 16 NUL bytes after IEND. APNG is a PNG whose
+ *   frame count comes from acTL (checked against fcTL/fdAT); each frame's fdAT data is checked
+ *   like IDAT, at the frame's size.
  * - GIF: every frame's LZW stream is validated; out-of-range codes and frames that decode to fewer
  *   pixels than their size are `invalid_image` (surplus data after a full frame is ignored, as
  *   decoders do). The trailer is required; <= 4 KiB of scanned data may follow it (whirlgif).

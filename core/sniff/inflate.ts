@@ -1,12 +1,13 @@
 import { fail } from "./bytes";
 
 /**
- * Validating zlib/DEFLATE walker (RFC 1950/1951) that decodes the Huffman layer but stores no
- * output: it only counts output bytes and checks every back-reference against the bytes produced
- * so far. It proves the stream is well-formed and inflates to exactly `expected` bytes, and stops as
- * soon as the output would exceed that (a decompression bomb costs O(compressed bits), not O(output)).
- * Memory: two small code tables. The Adler-32 trailer needs the data itself, so it is only required
- * to be present.
+ * Validating zlib/DEFLATE walker (RFC 1950/1951) that decodes the stream but keeps only the last
+ * 32 KiB of output (the window back-references reach into): it counts output bytes, checks every
+ * back-reference against the bytes produced so far, and shows the caller the bytes at the
+ * positions it asks for (`OutputProbe`: PNG filter-type bytes). It proves the stream is well-formed
+ * and inflates to exactly `expected` bytes, and stops as soon as the output would exceed that (a
+ * decompression bomb costs O(compressed bits + expected), not O(output)). Memory: two small code
+ * tables and the window. The Adler-32 trailer is only required to be present.
  */
 
 const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
@@ -16,6 +17,19 @@ const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 const FAST = 10;
+/** Back-references reach 32 KiB; output is kept in a 96 KiB buffer slid back by 64 KiB when full. */
+const WSIZE = 32768;
+const WBUF = 3 * WSIZE;
+
+/**
+ * Output positions the caller wants to see, in increasing order: `next` is the next one (Infinity
+ * when there are none left) and `check` is given the byte there; it throws to refuse the stream, or
+ * moves `next` on.
+ */
+export interface OutputProbe {
+  next: number;
+  check(value: number): void;
+}
 
 /**
  * Canonical Huffman code: a 2^10-entry lookup of (symbol << 4 | length) for short codes, and the
@@ -99,18 +113,21 @@ class Bits {
     this.cnt -= drop;
   }
 
-  /** After `alignToByte`: skip `n` raw bytes (stored block). */
-  skipBytes(n: number): void {
-    for (; n > 0 && this.cnt >= 8; n--) this.bits(8);
+  /** After `alignToByte`: copy `n` raw bytes (stored block) to `win[at..]`. */
+  copyBytes(n: number, win: Uint8Array, at: number): void {
+    for (; n > 0 && this.cnt >= 8; n--) win[at++] = this.bits(8);
     while (n > 0) {
-      const take = Math.min(n, this.cur.length - this.pos);
-      this.pos += take;
-      n -= take;
-      if (n > 0) {
+      if (this.pos >= this.cur.length) {
         if (this.seg + 1 >= this.parts.length) fail("truncated compressed data");
         this.cur = this.parts[++this.seg] as Uint8Array;
         this.pos = 0;
+        continue;
       }
+      const take = Math.min(n, this.cur.length - this.pos);
+      win.set(this.cur.subarray(this.pos, this.pos + take), at);
+      this.pos += take;
+      at += take;
+      n -= take;
     }
   }
 
@@ -182,15 +199,41 @@ function dynamicCodes(b: Bits): { lit: Huffman; dist: Huffman } {
   };
 }
 
-/** Validates a complete zlib stream (given as consecutive parts) that must inflate to `expected` bytes. */
-export function validateZlib(parts: readonly Uint8Array[], expected: number, what: string): void {
+/** `win[to..end) = win[to-d..end-d)`, byte by byte in effect (the source may overlap the output). */
+function copyMatch(win: Uint8Array, to: number, end: number, d: number): void {
+  // A distance shorter than the length repeats the last `d` bytes: copy them, then twice as many...
+  for (let p = to; p < end; ) {
+    const n = Math.min(d, end - p);
+    win.copyWithin(p, p - d, p - d + n);
+    p += n;
+    d += n;
+  }
+}
+
+/** Keeps the last 32 KiB of output at the start of the buffer; returns the new base. */
+function slide(win: Uint8Array, base: number, out: number): number {
+  win.copyWithin(0, out - base - WSIZE, out - base);
+  return out - WSIZE;
+}
+
+const NO_PROBE: OutputProbe = { next: Infinity, check: () => undefined };
+
+/**
+ * Validates a complete zlib stream (given as consecutive parts) that must inflate to `expected`
+ * bytes, showing `probe` the output bytes it asks for.
+ */
+export function validateZlib(parts: readonly Uint8Array[], expected: number, what: string, probe: OutputProbe = NO_PROBE): void {
   const b = new Bits(parts);
   const cmf = b.bits(8), flg = b.bits(8);
   if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || (cmf * 256 + flg) % 31 !== 0 || (flg & 0x20) !== 0) {
     fail(`${what}: bad zlib header`);
   }
+  // Output byte `i` is at win[i - base]; the window is slid before any write could pass its end.
+  const win = new Uint8Array(WBUF);
+  let base = 0;
   let out = 0;
   let last = 0;
+  let next = probe.next;
   while (!last) {
     last = b.bits(1);
     const type = b.bits(2);
@@ -198,14 +241,28 @@ export function validateZlib(parts: readonly Uint8Array[], expected: number, wha
       b.alignToByte();
       const len = b.bits(16), nlen = b.bits(16);
       if ((len ^ 0xffff) !== nlen) fail(`${what}: corrupt stored block`);
-      b.skipBytes(len);
-      out += len;
+      // 16 KiB at a time: the buffer slides between pieces, and a probed byte is seen before the next.
+      for (let done = 0; done < len; ) {
+        if (out - base > 2 * WSIZE) base = slide(win, base, out);
+        const n = Math.min(len - done, WSIZE >> 1);
+        b.copyBytes(n, win, out - base);
+        out += n;
+        done += n;
+        for (; next < out; next = probe.next) probe.check(win[next - base] as number);
+      }
     } else if (type === 1 || type === 2) {
       const { lit, dist } = type === 1 ? fixedCodes() : dynamicCodes(b);
       for (;;) {
+        if (out - base > 2 * WSIZE) base = slide(win, base, out);
         const sym = b.decode(lit);
-        if (sym < 256) out++;
-        else if (sym === 256) break;
+        if (sym < 256) {
+          win[out - base] = sym;
+          if (out === next) {
+            probe.check(sym);
+            next = probe.next;
+          }
+          out++;
+        } else if (sym === 256) break;
         else {
           const li = sym - 257;
           if (li >= 29) fail(`${what}: invalid length code`);
@@ -214,7 +271,11 @@ export function validateZlib(parts: readonly Uint8Array[], expected: number, wha
           if (ds >= 30) fail(`${what}: invalid distance code`);
           const d = (DIST_BASE[ds] as number) + b.bits(DIST_EXTRA[ds] as number);
           if (d > out) fail(`${what}: invalid distance too far back`);
+          const to = out - base, end = to + length;
+          if (length < 32) for (let p = to; p < end; p++) win[p] = win[p - d] as number;
+          else copyMatch(win, to, end, d);
           out += length;
+          for (; next < out; next = probe.next) probe.check(win[next - base] as number);
         }
         if (out > expected) fail(`${what}: more image data than the header allows`);
       }

@@ -1,6 +1,6 @@
 import { fail, latin1, Reader } from "./bytes";
 import { exifOrientation } from "./exif";
-import { validateZlib } from "./inflate";
+import { type OutputProbe, validateZlib } from "./inflate";
 import { checkFrames, checkSize, MetaBudget } from "./limits";
 import { assertNoActiveContent, assertNoTrailer } from "./polyglot";
 import type { Limits, Parsed } from "./types";
@@ -31,13 +31,59 @@ const ADAM7: ReadonlyArray<readonly [number, number, number, number]> = [
 const META = new Set(["tEXt", "zTXt", "iTXt", "eXIf", "iCCP", "sPLT"]);
 const STANDARD = new Set(["tRNS", "cHRM", "gAMA", "sBIT", "sRGB", "cICP", "mDCv", "cLLi", "bKGD", "hIST", "pHYs", "tIME", "oFFs", "pCAL", "sCAL", "sTER", "gIFg", "acTL", "fcTL", "fdAT"]);
 
+/** The scanlines of one pass (the whole image when not interlaced); passes with no pixels have none. */
+interface Pass {
+  pass: number; // 1..7, 0 when not interlaced
+  y0: number;
+  dy: number;
+  rows: number;
+  stride: number; // filter byte + packed row
+}
+
+function passes(w: number, h: number, bitsPerPixel: number, interlaced: boolean): Pass[] {
+  const list: Pass[] = [];
+  const add = (pass: number, pw: number, ph: number, y0: number, dy: number): void => {
+    if (pw > 0 && ph > 0) list.push({ pass, y0, dy, rows: ph, stride: 1 + Math.ceil((pw * bitsPerPixel) / 8) });
+  };
+  if (!interlaced) add(0, w, h, 0, 1);
+  else ADAM7.forEach(([x0, y0, dx, dy], i) => add(i + 1, Math.ceil((w - x0) / dx), Math.ceil((h - y0) / dy), y0, dy));
+  return list;
+}
+
 /** Size of the filtered, uncompressed image data (filter byte + packed row, per pass). */
-function rawSize(w: number, h: number, bitsPerPixel: number, interlaced: boolean): number {
-  const rows = (pw: number, ph: number): number => (pw > 0 && ph > 0 ? ph * (1 + Math.ceil((pw * bitsPerPixel) / 8)) : 0);
-  if (!interlaced) return rows(w, h);
-  let total = 0;
-  for (const [x0, y0, dx, dy] of ADAM7) total += rows(Math.ceil((w - x0) / dx), Math.ceil((h - y0) / dy));
-  return total;
+function rawSize(list: Pass[]): number {
+  return list.reduce((n, p) => n + p.rows * p.stride, 0);
+}
+
+/**
+ * Checks, as the stream inflates, the byte that starts every scanline: a filter type 0..4 (None,
+ * Sub, Up, Average, Paeth); decoders stop at any other. Rows are named by their y in the image
+ * (from 0), with the Adam7 pass when interlaced.
+ */
+function filterProbe(list: Pass[], what: string): OutputProbe {
+  let i = 0, row = 0;
+  const probe: OutputProbe = {
+    next: list.length > 0 ? 0 : Infinity,
+    check(value: number): void {
+      const p = list[i] as Pass;
+      if (value > 4) {
+        const y = p.y0 + row * p.dy;
+        fail(`${what} row ${y}${p.pass ? ` (interlace pass ${p.pass})` : ""} has an unknown filter type ${value}`);
+      }
+      probe.next += p.stride;
+      if (++row === p.rows) {
+        row = 0;
+        if (++i === list.length) probe.next = Infinity;
+      }
+    },
+  };
+  return probe;
+}
+
+/** Inflates one image's data (the IDAT stream or an APNG frame's fdAT) to check its size and filter bytes. */
+function checkImageData(parts: Uint8Array[], w: number, h: number, bitsPerPixel: number, interlaced: boolean, what: string, image: string): void {
+  const list = passes(w, h, bitsPerPixel, interlaced);
+  validateZlib(parts, rawSize(list), what, filterProbe(list, image));
 }
 
 function isLetter(b: number): boolean {
@@ -58,12 +104,12 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
   let idatState: "before" | "in" | "after" = "before";
   const idat: Uint8Array[] = [];
   let frames = 1, actl = false, fctls = 0, seq = 0, sawIend = false;
-  let frame: { w: number; h: number; parts: Uint8Array[] } | null = null;
+  let frame: { index: number; w: number; h: number; parts: Uint8Array[] } | null = null;
   const seen = new Set<string>();
 
   const finishFrame = (): void => {
     if (frame && frame.parts.length > 0) {
-      validateZlib(frame.parts, rawSize(frame.w, frame.h, bpp, interlaced), "APNG frame");
+      checkImageData(frame.parts, frame.w, frame.h, bpp, interlaced, "APNG frame", `APNG frame ${frame.index}`);
     } else if (frame) fail("APNG frame has no image data");
     frame = null;
   };
@@ -136,7 +182,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
         if (fx + fw > width || fy + fh > height || dispose > 2 || blend > 1) fail("APNG frame outside the canvas");
         if (idatState === "before" && (fw !== width || fh !== height || fx !== 0 || fy !== 0)) fail("APNG default frame size mismatch");
         if (++fctls > frames) fail("APNG has more frames than acTL declares");
-        if (idatState !== "before") frame = { w: fw, h: fh, parts: [] };
+        if (idatState !== "before") frame = { index: fctls - 1, w: fw, h: fh, parts: [] };
       } else {
         if (!frame) fail("APNG fdAT without fcTL");
         frame.parts.push(bytes.subarray(d + 4, d + len));
@@ -162,7 +208,7 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
   if (actl && fctls !== frames) fail("APNG frame count does not match acTL");
   assertNoTrailer(bytes, r.pos, "PNG");
   // The IDAT stream is walked last: every limit and the chunk layout were checked first.
-  validateZlib(idat, rawSize(width, height, bpp, interlaced), "PNG image data");
+  checkImageData(idat, width, height, bpp, interlaced, "PNG image data", "PNG");
   return {
     width, height, frames, orientation,
     hasAlpha: colour === 4 || colour === 6 || trns,

@@ -62,8 +62,8 @@ export const DHT_DC = jseg(0xc4, [0x00, 0, 1, ...new Array<number>(14).fill(0), 
 export const sof = (marker: number, w: number, h: number, precision = 8): Uint8Array => jseg(marker, [precision, ...u16be(h), ...u16be(w), 1, 1, 0x11, 0]);
 export const sos = (ss: number, se: number, a = 0): Uint8Array => jseg(0xda, [1, 1, 0x00, ss, se, a]);
 /** A structurally complete (not decodable) one-component JPEG. */
-export function jpeg(body: ArrayLike<number>[], marker = 0xc0): Uint8Array {
-  return cat([0xff, 0xd8], DQT, sof(marker, 8, 8), DHT_DC, ...body, [0xff, 0xd9]);
+export function jpeg(body: ArrayLike<number>[], marker = 0xc0, w = 8, h = 8): Uint8Array {
+  return cat([0xff, 0xd8], DQT, sof(marker, w, h), DHT_DC, ...body, [0xff, 0xd9]);
 }
 
 /** A minimal stored-only ZIP archive with one file (what a GIFAR/JAR polyglot appends). */

@@ -41,6 +41,50 @@ describe("PNG structure", () => {
     expect(inspect(cat(PNG_SIG, ihdr(4, 4), pngChunk("IDAT", z.subarray(0, z.length - 4)), pngChunk("IEND")))).toBe("invalid_image"); // no Adler-32
   });
 
+  it("checks the filter type that starts every row, streaming the inflated data", () => {
+    const file = (w: number, h: number, raw: ArrayLike<number>, interlace = 0): Uint8Array =>
+      cat(PNG_SIG, pngChunk("IHDR", [...u32be(w), ...u32be(h), 8, 0, 0, 0, interlace]), pngChunk("IDAT", deflateSync(new Uint8Array(raw))), pngChunk("IEND"));
+    const message = (b: Uint8Array): string => {
+      try {
+        inspectImage(b, LIMITS);
+        return "accepted";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    // Rows of 4 grey pixels; `filters[y]` starts row y.
+    const rows = (filters: number[], fill = 0): number[] => filters.flatMap((f) => [f, fill, fill, fill, fill]);
+    expect(inspect(file(4, 5, rows([0, 1, 2, 3, 4], 7)))).toBe("accepted");
+    expect(message(file(4, 5, rows([5, 1, 2, 3, 4])))).toBe("PNG row 0 has an unknown filter type 5");
+    expect(message(file(4, 5, rows([0, 1, 2, 3, 255])))).toBe("PNG row 4 has an unknown filter type 255");
+    // The bad byte comes out of a back-reference (a run of 5s), not a literal.
+    const run = rows(new Array<number>(150).fill(0), 5);
+    run[100 * 5] = 5;
+    expect(message(file(4, 150, run))).toBe("PNG row 100 has an unknown filter type 5");
+    run[100 * 5] = 4;
+    expect(inspect(file(4, 150, run))).toBe("accepted");
+
+    // Adam7 on 8x8: passes of 1x1, 1x1, 2x1, 2x2, 4x2, 4x4, 8x4 pixels; a 1x1 image has only pass 1.
+    const adam7 = (bad?: [number, number, number]): number[] => {
+      const sizes = [[1, 1], [1, 1], [2, 1], [2, 2], [4, 2], [4, 4], [8, 4]] as const;
+      return sizes.flatMap(([pw, ph], pass) =>
+        Array.from({ length: ph }, (_, row) => [bad && bad[0] === pass + 1 && bad[1] === row ? bad[2] : row % 5, ...new Array<number>(pw).fill(9)]).flat(),
+      );
+    };
+    expect(inspect(file(8, 8, adam7(), 1))).toBe("accepted");
+    expect(message(file(8, 8, adam7([6, 2, 9]), 1))).toBe("PNG row 4 (interlace pass 6) has an unknown filter type 9");
+    expect(message(file(8, 8, adam7([7, 3, 5]), 1))).toBe("PNG row 7 (interlace pass 7) has an unknown filter type 5");
+    expect(message(file(8, 8, adam7([1, 0, 6]), 1))).toBe("PNG row 0 (interlace pass 1) has an unknown filter type 6");
+    expect(inspect(file(1, 1, [4, 200], 1))).toBe("accepted");
+    expect(message(file(1, 1, [5, 0], 1))).toBe("PNG row 0 (interlace pass 1) has an unknown filter type 5");
+
+    // APNG frames (fdAT) are checked the same way, at their own size.
+    const apng = (data: number[]): Uint8Array =>
+      cat(PNG_SIG, ihdr(4, 4), pngChunk("acTL", [...u32be(2), ...u32be(0)]), fctl(0, 4, 4), idat(4, 4), fctl(1, 2, 2, 1, 1), pngChunk("fdAT", cat(u32be(2), deflateSync(new Uint8Array(data)))), pngChunk("IEND"));
+    expect(inspect(apng([4, 0, 0, 3, 0, 0]))).toBe("accepted");
+    expect(message(apng([0, 0, 0, 6, 0, 0]))).toBe("APNG frame 1 row 1 has an unknown filter type 6");
+  });
+
   it("stops a decompression bomb as soon as it exceeds the declared size", () => {
     const bomb = cat(PNG_SIG, ihdr(100, 100), pngChunk("IDAT", deflateSync(new Uint8Array(20 << 20))), pngChunk("IEND"));
     const t = performance.now();
@@ -81,6 +125,28 @@ describe("JPEG structure", () => {
     const scans = (n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => cat(sos(0, 0, i === 0 ? 0 : 0x10 * Math.min(i, 13) + Math.min(i, 13) - 1), [0x00]));
     expect(inspectImage(jpeg(scans(10), 0xc2), LIMITS).progressive).toBe(true);
     expect(inspect(jpeg(Array.from({ length: 1001 }, () => cat(sos(0, 0), [0])), 0xc2))).toBe("invalid_image");
+  });
+
+  it("caps the scans by the frame size (scan bombs cost scans x pixels to decode)", () => {
+    const empty = (n: number): Uint8Array[] => Array.from({ length: n }, () => cat(sos(0, 0), [0]));
+    const big = { ...LIMITS, maxPixels: 75_000_000 };
+    const huge = { ...LIMITS, maxPixels: 300_000_000, maxAspect: 100 };
+    // [width, height, most scans allowed]: 1000 up to 5 MP, then 5e9 scan-pixels, never below 64.
+    const cases: [number, number, number, Limits][] = [
+      [8, 8, 1000, LIMITS],
+      [2000, 2500, 1000, LIMITS],
+      [2001, 2500, 999, LIMITS],
+      [5000, 4000, 250, LIMITS],
+      [10000, 7500, 66, big],
+      [16384, 16384, 64, huge],
+    ];
+    for (const [w, h, most, limits] of cases) {
+      expect([w, h, inspect(jpeg(empty(most), 0xc2, w, h), limits)]).toEqual([w, h, "accepted"]);
+      expect([w, h, inspect(jpeg(empty(most + 1), 0xc2, w, h), limits)]).toEqual([w, h, "invalid_image"]);
+    }
+    expect(() => inspectImage(jpeg(empty(251), 0xc2, 5000, 4000), LIMITS)).toThrow("JPEG has 251 scans; at most 250 for a 5000x4000 image");
+    // Sequential frames are capped the same way (one scan per component is all they need).
+    expect(inspect(jpeg(empty(67).map(() => cat(sos(0, 63), [0])), 0xc0, 10000, 7500), big)).toBe("invalid_image");
   });
 
   it("refuses lossless, hierarchical, arithmetic and 12-bit JPEGs as unsupported", () => {
