@@ -13,6 +13,14 @@ export const AVIF_BRANDS = new Set(["avif", "avis"]);
 export const HEIF_GENERIC_BRANDS = new Set(["mif1", "mif2", "miaf", "msf1"]);
 /** Properties a decoder must understand when marked essential; others make the item undecodable. */
 const KNOWN_PROPERTIES = new Set(["ispe", "pixi", "av1C", "colr", "auxC", "irot", "imir", "clap", "pasp", "a1op", "lsel", "a1lx", "clli", "mdcv", "cclv", "amve"]);
+/**
+ * H.273 matrix coefficients the resize engine draws (avif-decode.c): identity (GBR), BT.709,
+ * unspecified (as BT.601), FCC, BT.601, SMPTE 240M, YCgCo, BT.2020 and chromaticity-derived.
+ */
+const DRAWN_MATRICES = new Set([0, 1, 2, 4, 5, 6, 7, 8, 9, 12]);
+const MATRIX_NAMES: Record<number, string> = {
+  10: "BT.2020 constant-luminance", 11: "SMPTE ST 2085", 13: "chromaticity-derived constant-luminance", 14: "ICtCp", 15: "IPT-C2", 16: "YCgCo-Re", 17: "YCgCo-Ro",
+};
 /** EXIF orientation for (irot angle, imir axis) with irot applied first (MIAF 7.3.6.7). */
 const ORIENT: Record<string, number> = {
   "0": 1, "0,1": 2, "0,0": 4, "1": 8, "1,0": 5, "1,1": 7, "2": 3, "2,0": 2, "2,1": 4, "3": 6, "3,0": 7, "3,1": 5,
@@ -59,15 +67,16 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
   };
   /**
    * Matrix coefficients (the nclx box's, else the sequence header's) the decoder would draw in
-   * wrong colours, refused as libavif 0.11 (which the decoder follows) refuses them: YCgCo in
-   * limited range (H.273 range-adjusts its R, G, B, not Y, Cg, Co; no encoder writes it), and
-   * YCgCo-Re / YCgCo-Ro, which 0.11 does not know (later versions draw them with an integer
-   * transform into RGB 2 or 1 bits shallower than the AV1 data). 4:0:0 has no matrix to apply.
+   * wrong colours, refused as libavif 0.11 (which the decoder follows, as do browsers' libavif)
+   * refuses them: YCgCo in limited range (H.273 range-adjusts its R, G, B, not Y, Cg, Co; no
+   * encoder writes it), constant-luminance and ICtCp-style systems, and YCgCo-Re / YCgCo-Ro,
+   * which 0.11 does not know (later versions draw them with an integer transform into RGB 2 or 1
+   * bits shallower than the AV1 data). 4:0:0 has no matrix to apply.
    */
   const checkMatrix = (mc: number, full: boolean): void => {
     if (mc === 8 && !full) fail("AVIF with limited-range YCgCo colour (matrix coefficients 8) is not supported", "unsupported_media_type");
-    if (mc === 16 || mc === 17) {
-      fail(`AVIF with ${mc === 16 ? "YCgCo-Re" : "YCgCo-Ro"} colour (matrix coefficients ${mc}) is not supported`, "unsupported_media_type");
+    if (!DRAWN_MATRICES.has(mc)) {
+      fail(`AVIF with ${MATRIX_NAMES[mc] ?? "reserved"} colour (matrix coefficients ${mc}) is not supported`, "unsupported_media_type");
     }
   };
   /** Checks a layer drawn on the width x height canvas; returns its tile size. */

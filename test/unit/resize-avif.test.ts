@@ -142,6 +142,12 @@ describe("AVIF decoding with the engine's dav1d", () => {
     expect(() => inspectImage(patched(bytes, nclx + 10, [0]), SNIFF_LIMITS)).toThrow(/^AVIF with limited-range YCgCo colour \(matrix coefficients 8\) is not supported$/);
     expect(codeOf(() => inspectImage(patched(bytes, nclx + 8, u16(16)), SNIFF_LIMITS))).toBe("unsupported_media_type");
     expect(() => inspectImage(patched(bytes, nclx + 8, u16(17)), SNIFF_LIMITS)).toThrow(/^AVIF with YCgCo-Ro colour \(matrix coefficients 17\)/);
+    // Nor the systems libavif 0.11 refuses too (the decoder would draw them as BT.601 or BT.2020).
+    for (const [mc, name] of [[3, "reserved"], [10, "BT.2020 constant-luminance"], [11, "SMPTE ST 2085"], [13, "chromaticity-derived constant-luminance"], [14, "ICtCp"], [15, "IPT-C2"], [18, "reserved"]] as const) {
+      expect(() => inspectImage(patched(bytes, nclx + 8, u16(mc)), SNIFF_LIMITS)).toThrow(`AVIF with ${name} colour (matrix coefficients ${mc}) is not supported`);
+    }
+    // Those it draws are accepted.
+    for (const mc of [0, 1, 2, 4, 5, 6, 7, 9, 12]) expect(inspectImage(patched(bytes, nclx + 8, u16(mc)), SNIFF_LIMITS)).toMatchObject({ width: 97 });
     // The nclx box decides when there is one; without it the sequence header's description does.
     const noNclx = patched(bytes, nclx, [...Buffer.from("nclz")]);
     expect(inspectImage(noNclx, SNIFF_LIMITS)).toMatchObject({ width: 97 });
