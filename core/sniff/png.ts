@@ -200,7 +200,8 @@ export function parsePng(bytes: Uint8Array, limits: Limits): Parsed {
       // a web page or archive. zTXt / compressed iTXt are never inflated.
       const text = type === "tEXt" || (type === "iTXt" && !compressedItxt(bytes, d, d + len));
       if (text || !META.has(type)) assertNoActiveContent(bytes, d, d + len, `PNG ${type} chunk`, true);
-      if (type === "eXIf") orientation = exifOrientation(bytes, d, d + len);
+      // Browsers read the orientation before the image data, and ignore an eXIf placed after it.
+      if (type === "eXIf" && idat.length === 0) orientation = exifOrientation(bytes, d, d + len);
     }
   }
   if (idat.length === 0) fail("PNG has no IDAT chunk");

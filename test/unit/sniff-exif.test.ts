@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cat, enc, hasCorpus, read, SNIFF_LIMITS, u16be, u16le, u24le, u32be, u32le } from "./sniff-helpers";
 import { displaySize, exifOrientation, inspectImage, type Limits } from "../../core/sniff";
-import { pngChunk, png, riffChunk, riff, vp8l } from "./sniff-builders";
+import { idat, ihdr, PNG_SIG, pngChunk, png, riffChunk, riff, vp8l } from "./sniff-builders";
 
 const LIMITS: Limits = SNIFF_LIMITS;
 
@@ -62,7 +62,11 @@ describe("exif orientation", () => {
     expect(info.orientation).toBe(6);
     expect(displaySize(info)).toEqual({ width: 1203, height: 1600 });
 
-    expect(inspectImage(png(4, 2, [pngChunk("eXIf", tiff(true, [[0x0112, 3, 3]]))]), LIMITS).orientation).toBe(3);
+    const exif = pngChunk("eXIf", tiff(true, [[0x0112, 3, 3]]));
+    expect(inspectImage(png(4, 2, [exif]), LIMITS).orientation).toBe(3);
+    // After the image data, as browsers do: ignored (still counted and checked as metadata).
+    const late = cat(PNG_SIG, ihdr(4, 2), idat(4, 2), exif, pngChunk("IEND"));
+    expect(inspectImage(late, LIMITS)).toMatchObject({ orientation: 1, metadataBytes: exif.length - 12 });
 
     const vp8x = riffChunk("VP8X", [0x08, 0, 0, 0, ...u24le(0), ...u24le(0)]);
     const webp = riff([vp8x, vp8l(1, 1), riffChunk("EXIF", tiff(true, [[0x0112, 3, 7]]))]);
