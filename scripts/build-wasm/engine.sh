@@ -73,7 +73,7 @@ dsrc="$work/dav1d-${dav1d_version}"
 emcc -O3 -msimd128 -msse4.1 -DNDEBUG -DCMS_NO_PTHREADS=1 -ffile-prefix-map="$work"=/build -I"$src" -I"$src/build" -I"$zsrc" -I"$wsrc" -I"$lsrc/include" -I"$dsrc/include" \
   "$repo/wasm/engine/jpeg-decode.c" "$repo/wasm/engine/jpeg-coefs.c" "$repo/wasm/engine/jpeg-encode.c" "$repo/wasm/engine/resample.c" \
   "$repo/wasm/engine/inflate.c" "$repo/wasm/engine/png-rows.c" "$repo/wasm/engine/gif.c" "$zsrc"/{adler32,crc32,inffast,inflate,inftrees,zutil}.c \
-  "$repo/wasm/engine/webp-decode.c" "$repo/wasm/engine/webp-anim.c" "$repo/wasm/engine/avif-decode.c" \
+  "$repo/wasm/engine/webp-decode.c" "$repo/wasm/engine/webp-encode.c" "$repo/wasm/engine/webp-anim.c" "$repo/wasm/engine/avif-decode.c" \
   "$wsrc"/src/{dec,enc,mux,demux,utils,dsp}/*.c "$wsrc"/sharpyuv/*.c \
   "$repo/wasm/engine/color.c" $(ls "$lsrc"/src/*.c | grep -Ev '/cms(ps2|cgats)\.c$') \
   "$src/build/libjpeg.a" "$work/dav1d.a" \

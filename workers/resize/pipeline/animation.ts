@@ -1,4 +1,4 @@
-import type { EngineInstance } from "./codecs/engine-core";
+import { WEBP_METHOD, type EngineInstance } from "./codecs/engine-core";
 import type { Rgba } from "./pixels";
 import { openProfile } from "./colour";
 import { decodingAs, PipelineError } from "./errors";
@@ -105,7 +105,7 @@ export function encodeAnimatedWebp(
     let frames = 0, end = 0, turned = 0;
     let first: Rgba | undefined;
     const visit: FrameVisitor = {
-      start: (loopCount) => void ex.ae_new(size.width, size.height, quality, 2, loopCount),
+      start: (loopCount) => void ex.ae_new(size.width, size.height, quality, WEBP_METHOD, loopCount),
       frame: (canvas, startMs, endMs) => {
         const rs = ex.rs_resize(canvas, src.width, src.height, size.w, size.h, 1);
         try {

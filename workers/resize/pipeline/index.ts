@@ -45,21 +45,20 @@
  * commutes with flips and transposes, so this equals orient-then-resize.
  * Heights: max(1, round(width × displayHeight / displayWidth)).
  *
- * Encoders: lossy WebP quality 80 with libwebp's SIMD build (@jsquash/webp, method 2: see
- * codecs/jsquash.ts); JPEG quality 80 with the engine's libjpeg-turbo (baseline, optimised
+ * Encoders: lossy WebP quality 80 with the engine's libwebp (method 2, otherwise libwebp's
+ * defaults: see encodeWebpInEngine); JPEG quality 80 with the engine's libjpeg-turbo (baseline, optimised
  * Huffman, 4:2:0, JFIF only: sharp's defaults); PNG with photon's `image` encoder. None writes
  * EXIF/XMP/ICC. Transparency is decided from the decoded pixels (any alpha < 255), not from
  * `src.hasAlpha`, so a fully opaque alpha channel still gets the smaller JPEG fallback.
  *
- * WASM instances (codecs/slot.ts): the engine is instantiated per job and dropped after it; the
- * WebP encoder and photon are reused across jobs, replaced after a failed call or when a job left
- * their memory above 24 MiB.
+ * WASM instances (codecs/slot.ts): the engine is instantiated per job and dropped after it;
+ * photon (PNG fallbacks) is reused across jobs, replaced after a failed call or when a job left
+ * its memory above 24 MiB.
  * Errors: PipelineError (permanent: the input cannot be decoded, or its size differs from the
  * recorded one) vs any other Error (infrastructure, e.g. an instantiation failure: retry).
  * Memory: RenderStats.peakIsolateBytes, as memory.ts counts it.
  */
-import { encodeWebp } from "./codecs/jsquash";
-import { engineRgba, engineSlot, encodeJpegInEngine, freeImage, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
+import { engineRgba, engineSlot, encodeJpegInEngine, encodeWebpInEngine, freeImage, resizeInEngine, type EngineImage, type EngineInstance } from "./codecs/engine";
 import { releaseKeptInstances } from "./codecs/slot";
 import { photonEncodePng } from "./codecs/photon";
 import { animates, encodeAnimatedWebp } from "./animation";
@@ -245,7 +244,7 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
       ledger.hold("variant pixels", shown.data.length * (orientation === 1 ? 1 : 2));
 
       t = now();
-      const webp = await encodeWebp(shown, WEBP_QUALITY);
+      const webp = encodeWebpInEngine(engine, shown, WEBP_QUALITY);
       st.encodeMs.webp += now() - t;
       out.push({ width, height: size.height, format: "webp", contentType: CONTENT_TYPES.webp, bytes: webp });
       await fallback(width, size.height, shown);

@@ -5,10 +5,6 @@ declare module "@cf-wasm/photon/photon.wasm" {
   const wasm: WebAssembly.Module;
   export default wasm;
 }
-declare module "@jsquash/webp/codec/enc/webp_enc_simd.wasm" {
-  const wasm: WebAssembly.Module;
-  export default wasm;
-}
 // The engine is imported by a relative path, which an ambient declaration can only match by pattern.
 declare module "*/wasm/engine.wasm" {
   const wasm: WebAssembly.Module;
