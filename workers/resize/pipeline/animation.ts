@@ -1,7 +1,7 @@
 import { WEBP_METHOD, type EngineInstance } from "./codecs/engine-core";
 import type { Rgba } from "./pixels";
 import { openProfile } from "./colour";
-import { decodingAs, PipelineError } from "./errors";
+import { decodingAs } from "./errors";
 import { compositeGifFrames, gifLoopCount } from "./gif";
 import { applyOrientation } from "./pixels";
 import { readWebp } from "./webp-container";
@@ -130,8 +130,9 @@ export function encodeAnimatedWebp(
     try {
       if (src.format === "gif") eachGifFrame(inst, bytes, src, visit);
       else eachWebpFrame(inst, bytes, visit);
+      // The frame readers fail on an animation without frames; none here would be our bug.
+      if (!first) throw new Error("the animation was read without any frame");
       const out = ex.ae_finish(end);
-      if (!first) throw new PipelineError(`${src.format === "gif" ? "GIF" : "WebP"}: the animation has no frames`);
       return { bytes: new Uint8Array(inst.memory.buffer, out, ex.ae_size()).slice(), frames, first };
     } finally {
       ex.ae_free();
