@@ -97,6 +97,33 @@ describe.skipIf(!existsSync(CORPUS))("animated WebP variants", () => {
   });
 });
 
+// Bypassing upload validation, like resize-fuzz.test.ts: damaged animations are encoded or fail
+// with a PipelineError (the image is marked failed), never another error, a trap or a hang.
+describe.skipIf(!existsSync(CORPUS))("damaged animations", () => {
+  it.each([
+    ["animated/moon_impact.gif", "gif", 116, 100, 14],
+    ["animated/random_lossy.webp", "webp", 99, 87, 4],
+    ["animated/gifplayer-muybridge.gif", "gif", 472, 298, 380],
+  ] as const)("%s: animated or a PipelineError", (file, format, width, height, frames) => {
+    const original = readFileSync(CORPUS + file);
+    let seed = 0xa11;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const unexpected: string[] = [];
+    for (let k = 0; k < 24; k++) {
+      const bytes = Uint8Array.from(original);
+      for (let j = 0, n = 1 + Math.floor(random() * 8); j < n; j++) bytes[Math.floor(32 + random() * (bytes.length - 32))] = Math.floor(random() * 256);
+      const input = k % 4 === 0 ? bytes.subarray(0, Math.floor(bytes.length * random())) : bytes;
+      const size = { w: width >> 1, h: height >> 1, width: width >> 1, height: height >> 1 };
+      try {
+        encodeAnimatedWebp(instantiateEngine(engineModule), input, { format, width, height, frames }, size, 1, 80);
+      } catch (err) {
+        if (!(err instanceof PipelineError)) unexpected.push(`copy ${k}: ${String(err)}`);
+      }
+    }
+    expect(unexpected).toEqual([]);
+  });
+});
+
 describe("which animations move", () => {
   const size = (w: number, h: number) => ({ w, h, width: w, height: h });
   it("animated GIF and WebP within the canvas and work bounds; stills otherwise", () => {
