@@ -126,12 +126,14 @@ describe.skipIf(!existsSync(CORPUS))("damaged animations", () => {
 
 describe("which animations move", () => {
   const size = (w: number, h: number) => ({ w, h, width: w, height: h });
-  it("animated GIF and WebP within the canvas and work bounds; stills otherwise", () => {
+  it("animated GIF, WebP and PNG within the canvas and work bounds; stills otherwise", () => {
     const gif = { format: "gif", width: 1000, height: 1000, frames: 10 };
     expect(animates(gif, [size(1000, 1000), size(800, 800), size(500, 500)])).toBe(true);
     expect(animates({ ...gif, format: "webp" }, [size(500, 500)])).toBe(true);
     expect(animates({ ...gif, frames: 1 }, [size(500, 500)])).toBe(false);
-    expect(animates({ ...gif, format: "png" }, [size(500, 500)])).toBe(false);
+    expect(animates({ ...gif, format: "png" }, [size(500, 500)])).toBe(true);
+    expect(animates({ ...gif, format: "png", frames: 1 }, [size(500, 500)])).toBe(false);
+    expect(animates({ ...gif, format: "avif" }, [size(500, 500)])).toBe(false);
     const side = Math.floor(Math.sqrt(MAX_ANIMATED_CANVAS_PIXELS));
     expect(animates({ ...gif, width: side, height: side }, [size(500, 500)])).toBe(true);
     expect(animates({ ...gif, width: side + 1, height: side }, [size(500, 500)])).toBe(false);

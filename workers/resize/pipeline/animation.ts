@@ -1,14 +1,18 @@
 import { WEBP_METHOD, type EngineInstance } from "./codecs/engine-core";
 import type { Rgba } from "./pixels";
 import { openProfile } from "./colour";
+import { readPngHeader } from "./png-rows";
 import { decodingAs } from "./errors";
 import { compositeGifFrames, gifLoopCount } from "./gif";
+import { PipelineError } from "./errors";
+import { apngFrames, compositeApngFrames } from "./png";
 import { applyOrientation } from "./pixels";
 import { readWebp } from "./webp-container";
 
 /**
- * Animated variants. Every frame of an animated GIF or WebP is composited on its canvas in the
- * engine (gif.c, or libwebp's WebPAnimDecoder), resampled to the variant's size, and added to
+ * Animated variants. Every frame of an animated GIF, WebP or PNG (APNG) is composited on its
+ * canvas (in the engine: gif.c, libwebp's WebPAnimDecoder; an APNG's in JS on a canvas in the
+ * engine, png.ts), resampled to the variant's size, and added to
  * libwebp's WebPAnimEncoder (lossy, the stills' quality and method; frames that repeat are
  * merged by the encoder). One width at a time: only one encoder and one canvas exist at once.
  * The JPEG/PNG fallbacks stay stills of the first frame: those formats cannot move, and every
@@ -38,9 +42,12 @@ export interface VariantSize {
   height: number;
 }
 
+const ANIMATED_FORMATS = new Set(["gif", "webp", "png"]);
+const FORMAT_NAMES: Record<string, string> = { gif: "GIF", webp: "WebP", png: "PNG" };
+
 /** Whether the variants of `src` at these sizes are animated (else stills of the first frame). */
 export function animates(src: AnimationSource, sizes: VariantSize[]): boolean {
-  if ((src.format !== "gif" && src.format !== "webp") || src.frames < 2) return false;
+  if (!ANIMATED_FORMATS.has(src.format) || src.frames < 2) return false;
   if (src.width * src.height > MAX_ANIMATED_CANVAS_PIXELS) return false;
   return src.frames * sizes.reduce((n, s) => n + s.w * s.h, 0) <= MAX_ANIMATED_OUTPUT_PIXELS;
 }
@@ -86,9 +93,27 @@ function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, visit: FrameVisi
 }
 
 /**
+ * An APNG's frames (png.ts). Its play count is already WebP's loop count (0: forever; the ANIM
+ * chunk holds 16 bits). Browsers show a frame of at most 10 ms for 100 ms, as in GIF and WebP.
+ */
+function eachPngFrame(inst: EngineInstance, bytes: Uint8Array, src: AnimationSource, visit: FrameVisitor): void {
+  const apng = apngFrames(bytes);
+  if (apng.head.width !== src.width || apng.head.height !== src.height || apng.frames.length !== src.frames) {
+    throw new PipelineError(`PNG: ${apng.head.width}x${apng.head.height} with ${apng.frames.length} frames, recorded ${src.width}x${src.height} with ${src.frames}`);
+  }
+  visit.start(Math.min(apng.plays, 0xffff));
+  let t = 0;
+  compositeApngFrames(inst, apng, (canvas, _index, delayMs) => {
+    const shown = delayMs <= 10 ? 100 : delayMs;
+    visit.frame(canvas, t, t + shown);
+    t += shown;
+  });
+}
+
+/**
  * The animated WebP of one variant, and its first frame as shown (for the still fallback).
- * `orientation` (EXIF, WebP only) is applied to every frame; a WebP's ICC profile converts every
- * frame to sRGB, as the stills are.
+ * `orientation` (EXIF: WebP, PNG) is applied to every frame; a WebP's or PNG's ICC profile
+ * converts every frame to sRGB, as the stills are.
  */
 export function encodeAnimatedWebp(
   inst: EngineInstance,
@@ -99,9 +124,16 @@ export function encodeAnimatedWebp(
   quality: number,
 ): { bytes: Uint8Array; frames: number; first: Rgba } {
   const ex = inst.exports;
-  return decodingAs(src.format === "gif" ? "GIF" : "WebP", () => {
-    const icc = src.format === "webp" ? readWebp(bytes).icc : null;
-    const managed = icc !== null && openProfile(inst, icc, "rgb") === "active";
+  return decodingAs(FORMAT_NAMES[src.format] ?? src.format, () => {
+    let managed = false;
+    if (src.format === "webp") {
+      const icc = readWebp(bytes).icc;
+      managed = icc !== null && openProfile(inst, icc, "rgb") === "active";
+    } else if (src.format === "png") {
+      const head = readPngHeader(bytes);
+      const grey = head.colour === 0 || head.colour === 4;
+      managed = head.iccp !== null && openProfile(inst, head.iccp, grey ? "grey" : "rgb", true) === "active";
+    }
     let frames = 0, end = 0, turned = 0;
     let first: Rgba | undefined;
     const visit: FrameVisitor = {
@@ -129,6 +161,7 @@ export function encodeAnimatedWebp(
     };
     try {
       if (src.format === "gif") eachGifFrame(inst, bytes, src, visit);
+      else if (src.format === "png") eachPngFrame(inst, bytes, src, visit);
       else eachWebpFrame(inst, bytes, visit);
       // The frame readers fail on an animation without frames; none here would be our bug.
       if (!first) throw new Error("the animation was read without any frame");

@@ -28,7 +28,7 @@
  *   libavif does (matrix and range from nclx, bilinear chroma) straight into the resampler; grids a
  *   row of tiles at a time. irot/imir arrive as EXIF orientation from the validator. Film grain is
  *   not synthesised (it would need a second frame; the resize averages it away).
- * Animations (GIF, WebP): the WebP variants are animated WebPs (animation.ts) when the canvas and
+ * Animations (GIF, WebP, APNG): the WebP variants are animated WebPs (animation.ts) when the canvas and
  * frames × variant pixels are within bounds, else stills of the FIRST frame; the JPEG/PNG
  * fallbacks are always that first frame.
  * Colour (colour.ts): an embedded ICC profile (JPEG APP2, PNG iCCP, WebP ICCP, AVIF colr) is
