@@ -174,4 +174,18 @@ describe("animations", () => {
     const still = await sharp(Buffer.from(await jpeg.arrayBuffer())).metadata();
     expect([still.format, still.pages ?? 1]).toEqual(["jpeg", 1]);
   });
+
+  it("an animated PNG (APNG) gets animated WebP variants too", async () => {
+    const apng = await readFile(new URL("../unit/fixtures/apng-3-frames.png", import.meta.url));
+    const created = await uploadOk(base, apng, "three-frames.png");
+    const record = await waitSettled(base, created.id);
+    expect(record.status).toBe("ready");
+    expect(record.variants.map((v) => `${v.width}x${v.height}.${v.format}`).sort()).toEqual(["64x48.jpeg", "64x48.webp"]);
+    const webp = await fetch(`${base}/i/${created.id}`, { headers: WEBP });
+    expect(webp.headers.get("content-type")).toBe("image/webp");
+    const moving = await sharp(Buffer.from(await webp.arrayBuffer()), { animated: true }).metadata();
+    expect([moving.width, moving.pageHeight, moving.loop]).toEqual([64, 48, 0]);
+    expect(moving.pages).toBeGreaterThan(1);
+    expect((moving.delay ?? []).reduce((a, b) => a + b, 0)).toBe(600);
+  });
 });
