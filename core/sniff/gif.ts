@@ -87,7 +87,7 @@ export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
   const meta = new MetaBudget(limits);
   const frameLimits = { ...limits, maxAspect: Infinity }; // partial frames may be thin strips
   const lens = new Uint16Array(4096);
-  let frames = 0, hasAlpha = false;
+  let framePixels = 0, frames = 0, hasAlpha = false;
   for (;;) {
     const block = r.u8();
     if (block === 0x3b) break;
@@ -96,6 +96,7 @@ export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
       const fw = r.u16le(), fh = r.u16le(), fp = r.u8();
       checkSize(fw, fh, frameLimits, "GIF frame");
       checkFrames(++frames, width, height, limits);
+      framePixels += fw * fh;
       if (fp & 0x80) r.skip(3 << ((fp & 7) + 1), "GIF colour table");
       else if (!hasGlobal) fail("GIF frame has no colour table");
       const minCode = r.u8();
@@ -134,7 +135,7 @@ export function parseGif(bytes: Uint8Array, limits: Limits): Parsed {
   meta.add(r.remaining);
   assertSmallTrailer(bytes, r.pos, MAX_GIF_TRAILER, "GIF");
   return {
-    width, height, frames, orientation: 1, hasAlpha, progressive: false,
+    width, height, frames, framePixels, orientation: 1, hasAlpha, progressive: false,
     metadataBytes: meta.total, bitDepth: 8,
   };
 }

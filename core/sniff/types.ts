@@ -41,6 +41,11 @@ export interface ImageInfo {
   hasAlpha: boolean;
   /** A progressive JPEG, or an Adam7-interlaced PNG: a decoder holds more than a few rows of either. */
   progressive: boolean;
+  /**
+   * GIF: the pixels of every frame's own rectangle, summed. A frame may reach far past the logical
+   * screen, and decoding it costs its whole rectangle (LZW is sequential).
+   */
+  framePixels?: number;
   /** WebP: the still's (or the first frame's) bitstream is lossless (VP8L). */
   lossless?: boolean;
   metadataBytes: number;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProbe, type Probe } from "../../bench/resize-harness.mjs";
 import { cached, photoPixels, SHARED_FILES } from "../../bench/resize-images.mjs";
 import { ISOLATE_BUDGET_BYTES } from "../../workers/resize/pipeline/memory";
+import { apng } from "../unit/apng-builders";
 
 // The resize pipeline inside workerd on the largest image each encoding's limit accepts: the
 // isolate's peak (every WASM memory the job holds + its large JS buffers, as the pipeline's
@@ -61,6 +62,29 @@ describe("resize engine memory inside workerd", () => {
 
   // Animations at the largest canvas that still moves: every frame composited at 4 B/pixel and
   // re-encoded at each width, one width (one encoder) at a time.
+  // An APNG at the largest canvas, near the upload limit (3 grainy frames and 9 smooth ones make
+  // 25 MB): its frames composited in JS on a canvas in the engine (png.ts), half of them blended
+  // OVER and restored to the previous canvas (a saved rectangle).
+  it("anim-2048x2048x12.apng: animated variants, under 100 MiB", async () => {
+    const smooth = (k: number) => {
+      const px = new Uint8Array(2048 * 2048 * 4);
+      for (let i = 0, p = 0; i < px.length; i += 4, p++) px.set([(p >> 3) + k * 20, (p >> 14) & 255, k * 16, 255], i);
+      return px;
+    };
+    const bytes = await cached("anim-2048x2048x12-25mb.apng", async () => {
+      const frames = Array.from({ length: 12 }, (_, k) => ({
+        w: 2048, h: 2048, dispose: k % 2 ? 2 : 0, blend: k % 2, num: 1, den: 10,
+        pixels: (k % 4 === 0 ? photoPixels(2048, 2048, 4, 40 + k) : smooth(k)).map((v, i) => (i % 4 === 3 ? (k % 2 ? 160 : 255) : v)),
+      }));
+      return Buffer.from(apng(2048, 2048, frames));
+    });
+    expect(bytes.length).toBeLessThan(32 * 2 ** 20);
+    const result = await probe.render(bytes);
+    expect(result.variants.map((v) => v.width)).toEqual([1024, 1024, 800, 800, 500, 500]);
+    expect(result.stats.animatedFrames).toBe(12);
+    expect(result.stats.peakIsolateBytes).toBeLessThan(BUDGET);
+  });
+
   it.each([
     ["anim-2048x2048x12.gif", 12],
     ["anim-2048x2048x12.webp", 12],

@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { animates, encodeAnimatedWebp, MAX_ANIMATED_CANVAS_PIXELS, MAX_ANIMATED_OUTPUT_PIXELS } from "../../workers/resize/pipeline/animation";
+import { animates, encodeAnimatedWebp, MAX_ANIMATED_CANVAS_PIXELS, MAX_ANIMATED_DECODE_PIXELS, MAX_ANIMATED_OUTPUT_PIXELS, MAX_ANIMATED_WEBP_HELD_BYTES } from "../../workers/resize/pipeline/animation";
 import { instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
 import { PipelineError } from "../../workers/resize/pipeline/errors";
+import { gifFrames } from "../../workers/resize/pipeline/gif";
+import { inspectImage } from "../../core/sniff";
+import { parseLimits } from "../../core/limits";
 
 // Animated variants: every frame composited by the engine, resampled, and encoded by libwebp's
 // WebPAnimEncoder; libvips (sharp) reads the source's frames and the result's as the yardstick.
@@ -92,6 +95,8 @@ describe.skipIf(!existsSync(CORPUS))("animated WebP variants", () => {
     const src = { format: "gif", width: 116, height: 100, frames: 14 };
     expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), source, src, { w: 58, h: 50, width: 58, height: 50 }, 1, 80)).toThrow(PipelineError);
     const webp = readFileSync(CORPUS + "animated/random_lossy.webp");
+    // A canvas other than the recorded one is the input's fault, not a read outside the canvas.
+    expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), webp, { format: "webp", width: 100, height: 87, frames: 4 }, { w: 50, h: 43, width: 50, height: 43 }, 1, 80)).toThrow(/^WebP: the animation's canvas is 99x87, recorded 100x87$/);
     const cut = webp.subarray(0, webp.length - 2000);
     expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), cut, { format: "webp", width: 99, height: 87, frames: 4 }, { w: 99, h: 87, width: 99, height: 87 }, 1, 80)).toThrow(PipelineError);
   });
@@ -128,17 +133,47 @@ describe("which animations move", () => {
   const size = (w: number, h: number) => ({ w, h, width: w, height: h });
   it("animated GIF, WebP and PNG within the canvas and work bounds; stills otherwise", () => {
     const gif = { format: "gif", width: 1000, height: 1000, frames: 10 };
-    expect(animates(gif, [size(1000, 1000), size(800, 800), size(500, 500)])).toBe(true);
-    expect(animates({ ...gif, format: "webp" }, [size(500, 500)])).toBe(true);
-    expect(animates({ ...gif, frames: 1 }, [size(500, 500)])).toBe(false);
-    expect(animates({ ...gif, format: "png" }, [size(500, 500)])).toBe(true);
-    expect(animates({ ...gif, format: "png", frames: 1 }, [size(500, 500)])).toBe(false);
-    expect(animates({ ...gif, format: "avif" }, [size(500, 500)])).toBe(false);
+    expect(animates(gif, [size(1000, 1000), size(800, 800), size(500, 500)], 1000)).toBe(true);
+    expect(animates({ ...gif, format: "webp" }, [size(500, 500)], 1000)).toBe(true);
+    expect(animates({ ...gif, frames: 1 }, [size(500, 500)], 1000)).toBe(false);
+    expect(animates({ ...gif, format: "png" }, [size(500, 500)], 1000)).toBe(true);
+    expect(animates({ ...gif, format: "png", frames: 1 }, [size(500, 500)], 1000)).toBe(false);
+    expect(animates({ ...gif, format: "avif" }, [size(500, 500)], 1000)).toBe(false);
     const side = Math.floor(Math.sqrt(MAX_ANIMATED_CANVAS_PIXELS));
-    expect(animates({ ...gif, width: side, height: side }, [size(500, 500)])).toBe(true);
-    expect(animates({ ...gif, width: side + 1, height: side }, [size(500, 500)])).toBe(false);
+    expect(animates({ ...gif, width: side, height: side }, [size(500, 500)], 1000)).toBe(true);
+    expect(animates({ ...gif, width: side + 1, height: side }, [size(500, 500)], 1000)).toBe(false);
     const frames = Math.floor(MAX_ANIMATED_OUTPUT_PIXELS / (1000 * 1000 + 500 * 500));
-    expect(animates({ ...gif, frames }, [size(1000, 1000), size(500, 500)])).toBe(true);
-    expect(animates({ ...gif, frames: frames + 1 }, [size(1000, 1000), size(500, 500)])).toBe(false);
+    expect(animates({ ...gif, frames }, [size(1000, 1000), size(500, 500)], 1000)).toBe(true);
+    expect(animates({ ...gif, frames: frames + 1 }, [size(1000, 1000), size(500, 500)], 1000)).toBe(false);
+  });
+
+  it.skipIf(!existsSync(CORPUS))("reads a GIF's frame rectangles at upload as the resize Worker does", () => {
+    for (const file of ["animated/moon_impact.gif", "animated/gifplayer-muybridge.gif", "animated/anim-gr.gif"]) {
+      const bytes = readFileSync(CORPUS + file);
+      const frames = gifFrames(bytes);
+      expect(inspectImage(bytes, parseLimits({})).framePixels, file).toBe(frames.reduce((n, f) => n + f.width * f.height, 0));
+    }
+  });
+
+  it("counts what decoding costs: GIF frames reaching past a small screen, and frames x canvas per width", () => {
+    const tiny = { format: "gif", width: 16, height: 16, frames: 1000 };
+    expect(animates({ ...tiny, framePixels: 1000 * 256 }, [size(16, 16)], 1000)).toBe(true);
+    // 1000 frames of 16384x4577 on a 16x16 screen: each decodes its whole rectangle.
+    expect(animates({ ...tiny, framePixels: 1000 * 16384 * 4577 }, [size(16, 16)], 1000)).toBe(false);
+    const big = { format: "gif", width: 2048, height: 2048, frames: 12 };
+    const widths = [size(1024, 1024), size(800, 800), size(500, 500)];
+    expect(MAX_ANIMATED_DECODE_PIXELS).toBeGreaterThanOrEqual(3 * 2 * 12 * 2048 * 2048);
+    expect(animates(big, widths, 30e6)).toBe(true);
+    expect(animates({ ...big, frames: 13 }, widths, 30e6)).toBe(false);
+  });
+
+  it("counts an animated WebP's file, held twice beside two canvases", () => {
+    const webp = { format: "webp", width: 2048, height: 2048, frames: 12 };
+    const widths = [size(1024, 1024), size(800, 800), size(500, 500)];
+    const room = (MAX_ANIMATED_WEBP_HELD_BYTES - 2048 * 2048 * 8) / 2;
+    expect(animates(webp, widths, Math.floor(room))).toBe(true);
+    expect(animates(webp, widths, Math.floor(room) + 1)).toBe(false);
+    // A GIF is streamed into the engine: its file size does not count.
+    expect(animates({ ...webp, format: "gif" }, widths, 30e6)).toBe(true);
   });
 });

@@ -168,7 +168,7 @@ describe("an APNG made by ffmpeg (fixtures/README.md)", () => {
   });
 
   it("becomes an animated WebP: frames, total duration and loop count", async () => {
-    expect(animates(src, [{ w: 32, h: 24, width: 32, height: 24 }])).toBe(true);
+    expect(animates(src, [{ w: 32, h: 24, width: 32, height: 24 }], source.length)).toBe(true);
     const { bytes, frames, first } = encodeAnimatedWebp(engine(), source, src, { w: 32, h: 24, width: 32, height: 24 }, 1, 80);
     expect(frames).toBe(3);
     const meta = await sharp(bytes, { animated: true }).metadata();

@@ -26,12 +26,26 @@ export const MAX_ANIMATED_CANVAS_PIXELS = 4 * 2 ** 20;
  * (docs/performance.md). Larger animations get stills, so a job stays within seconds.
  */
 export const MAX_ANIMATED_OUTPUT_PIXELS = 50_000_000;
+/**
+ * Widths × the pixels decoded and composited per pass (every frame's rectangle, and the canvas
+ * per frame): the decoding side of the job's time, bounded like the encoding. 2048×2048 × 12
+ * frames at three widths is 302 M (≈3 s in all, docs/performance.md).
+ */
+export const MAX_ANIMATED_DECODE_PIXELS = 320_000_000;
+/**
+ * An animated WebP is copied whole into the engine, beside WebPAnimDecoder's two canvases (8 B
+ * per canvas pixel), and the job holds the file too: canvases + twice the file stay under this,
+ * leaving the encoder and outputs their measured ≈40 MiB of the 100 MiB budget.
+ */
+export const MAX_ANIMATED_WEBP_HELD_BYTES = 48 * 2 ** 20;
 
 export interface AnimationSource {
   format: string;
   width: number;
   height: number;
   frames: number;
+  /** GIF: every frame rectangle's pixels, summed (core/sniff); absent means frames × canvas. */
+  framePixels?: number;
 }
 
 /** Stored (w, h) and displayed (width, height) size of one variant. */
@@ -45,10 +59,17 @@ export interface VariantSize {
 const ANIMATED_FORMATS = new Set(["gif", "webp", "png"]);
 const FORMAT_NAMES: Record<string, string> = { gif: "GIF", webp: "WebP", png: "PNG" };
 
-/** Whether the variants of `src` at these sizes are animated (else stills of the first frame). */
-export function animates(src: AnimationSource, sizes: VariantSize[]): boolean {
+/**
+ * Whether the variants of `src` (a file of `fileBytes`) at these sizes are animated, else stills
+ * of the first frame: within the canvas, encoding, decoding and (WebP) memory bounds above.
+ */
+export function animates(src: AnimationSource, sizes: VariantSize[], fileBytes: number): boolean {
   if (!ANIMATED_FORMATS.has(src.format) || src.frames < 2) return false;
-  if (src.width * src.height > MAX_ANIMATED_CANVAS_PIXELS) return false;
+  const canvas = src.width * src.height;
+  if (canvas > MAX_ANIMATED_CANVAS_PIXELS) return false;
+  if (src.format === "webp" && canvas * 8 + 2 * fileBytes > MAX_ANIMATED_WEBP_HELD_BYTES) return false;
+  const decoded = Math.max(src.framePixels ?? 0, src.frames * canvas) + src.frames * canvas;
+  if (sizes.length * decoded > MAX_ANIMATED_DECODE_PIXELS) return false;
   return src.frames * sizes.reduce((n, s) => n + s.w * s.h, 0) <= MAX_ANIMATED_OUTPUT_PIXELS;
 }
 
@@ -68,12 +89,15 @@ function eachGifFrame(inst: EngineInstance, bytes: Uint8Array, src: AnimationSou
   });
 }
 
-function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, visit: FrameVisitor): void {
+function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, { width, height }: AnimationSource, visit: FrameVisitor): void {
   const ex = inst.exports;
   const data = ex.eng_malloc(bytes.length);
   try {
     new Uint8Array(inst.memory.buffer, data, bytes.length).set(bytes);
     const frames = ex.wa_open(data, bytes.length);
+    if (ex.wa_info(0) !== width || ex.wa_info(1) !== height) {
+      throw new PipelineError(`WebP: the animation's canvas is ${ex.wa_info(0)}x${ex.wa_info(1)}, recorded ${width}x${height}`);
+    }
     visit.start(ex.wa_info(2));
     // WebPAnimDecoder gives each frame the time its display ENDS. Browsers show a frame of at most
     // 10 ms for 100 ms, in WebP as in GIF (gifDelayMs); the timeline is rebuilt with that rule.
@@ -81,7 +105,9 @@ function eachWebpFrame(inst: EngineInstance, bytes: Uint8Array, visit: FrameVisi
     for (let i = 0; i < frames; i++) {
       const canvas = ex.wa_next();
       const end = ex.wa_timestamp();
-      const shown = end - previousEnd <= 10 ? 100 : end - previousEnd;
+      // libwebp's timestamps are C ints: the difference is taken as one too, across a wrap.
+      const duration = (end - previousEnd) | 0;
+      const shown = duration <= 10 ? 100 : duration;
       visit.frame(canvas, t, t + shown);
       t += shown;
       previousEnd = end;
@@ -162,7 +188,7 @@ export function encodeAnimatedWebp(
     try {
       if (src.format === "gif") eachGifFrame(inst, bytes, src, visit);
       else if (src.format === "png") eachPngFrame(inst, bytes, src, visit);
-      else eachWebpFrame(inst, bytes, visit);
+      else eachWebpFrame(inst, bytes, src, visit);
       // The frame readers fail on an animation without frames; none here would be our bug.
       if (!first) throw new Error("the animation was read without any frame");
       const out = ex.ae_finish(end);

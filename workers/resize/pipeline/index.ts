@@ -86,6 +86,8 @@ export interface SourceInfo {
   orientation: number;
   hasAlpha: boolean;
   frames: number;
+  /** GIF: every frame rectangle's pixels, summed (what decoding all frames costs). */
+  framePixels?: number;
 }
 
 export interface RenderedVariant {
@@ -186,7 +188,7 @@ export async function renderVariants(bytes: Uint8Array, src: SourceInfo, targetW
     return { width, height, w: swap ? height : width, h: swap ? width : height };
   };
 
-  const animated = animates(src, widths.map(stored));
+  const animated = animates(src, widths.map(stored), bytes.length);
   const out: RenderedVariant[] = [];
   await engineSlot.use(async (engine) => {
     /** The JPEG (opaque) or PNG (transparent) of a variant as shown. */
