@@ -63,7 +63,10 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     // larger than anything the bitstream can code is a lying header.
     checkSize(seq.maxWidth, seq.maxHeight, limits, `${what} (AV1 sequence header)`);
     if (seq.maxWidth < w || seq.maxHeight < h) fail(`${what}: ispe does not match the AV1 bitstream`);
-    if (colour && !seq.mono) checkMatrix(nclx ? u16(nclx.data + 8) : seq.matrix, nclx ? (bytes[nclx.data + 10] as number) >> 7 === 1 : seq.fullRange);
+    if (colour && !seq.mono) {
+      const subsampled = ((bytes[av1C.data + 2] as number) & 0x0c) !== 0;
+      checkMatrix(nclx ? u16(nclx.data + 8) : seq.matrix, nclx ? (bytes[nclx.data + 10] as number) >> 7 === 1 : seq.fullRange, subsampled);
+    }
   };
   /**
    * Matrix coefficients (the nclx box's, else the sequence header's) the decoder would draw in
@@ -73,8 +76,10 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
    * which 0.11 does not know (later versions draw them with an integer transform into RGB 2 or 1
    * bits shallower than the AV1 data). 4:0:0 has no matrix to apply.
    */
-  const checkMatrix = (mc: number, full: boolean): void => {
+  const checkMatrix = (mc: number, full: boolean, subsampled: boolean): void => {
     if (mc === 8 && !full) fail("AVIF with limited-range YCgCo colour (matrix coefficients 8) is not supported", "unsupported_media_type");
+    // Identity puts G, B and R in the three planes: halving two of them is not a picture.
+    if (mc === 0 && subsampled) fail("AVIF with identity (GBR) colour and subsampled chroma is not supported", "unsupported_media_type");
     if (!DRAWN_MATRICES.has(mc)) {
       fail(`AVIF with ${MATRIX_NAMES[mc] ?? "reserved"} colour (matrix coefficients ${mc}) is not supported`, "unsupported_media_type");
     }

@@ -97,6 +97,17 @@ describe.skipIf(!existsSync(CORPUS))("animated WebP variants", () => {
     const webp = readFileSync(CORPUS + "animated/random_lossy.webp");
     // A canvas other than the recorded one is the input's fault, not a read outside the canvas.
     expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), webp, { format: "webp", width: 100, height: 87, frames: 4 }, { w: 50, h: 43, width: 50, height: 43 }, 1, 80)).toThrow(/^WebP: the animation's canvas is 99x87, recorded 100x87$/);
+    // The encoder's own failures are not the input's fault: a plain Error, which the queue retries.
+    const encoderFailure = (() => {
+      try {
+        encodeAnimatedWebp(instantiateEngine(engineModule), webp, { format: "webp", width: 99, height: 87, frames: 4 }, { w: 50, h: 43, width: 50, height: 43 }, 1, 200);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(encoderFailure).toBeInstanceOf(Error);
+    expect(encoderFailure).not.toBeInstanceOf(PipelineError);
+    expect(String(encoderFailure)).toMatch(/animated WebP encoder: invalid encoder parameters/);
     const cut = webp.subarray(0, webp.length - 2000);
     expect(() => encodeAnimatedWebp(instantiateEngine(engineModule), cut, { format: "webp", width: 99, height: 87, frames: 4 }, { w: 99, h: 87, width: 99, height: 87 }, 1, 80)).toThrow(PipelineError);
   });

@@ -147,7 +147,10 @@ describe("AVIF decoding with the engine's dav1d", () => {
       expect(() => inspectImage(patched(bytes, nclx + 8, u16(mc)), SNIFF_LIMITS)).toThrow(`AVIF with ${name} colour (matrix coefficients ${mc}) is not supported`);
     }
     // Those it draws are accepted.
-    for (const mc of [0, 1, 2, 4, 5, 6, 7, 9, 12]) expect(inspectImage(patched(bytes, nclx + 8, u16(mc)), SNIFF_LIMITS)).toMatchObject({ width: 97 });
+    for (const mc of [1, 2, 4, 5, 6, 7, 9, 12]) expect(inspectImage(patched(bytes, nclx + 8, u16(mc)), SNIFF_LIMITS)).toMatchObject({ width: 97 });
+    // Identity (GBR) only with full-resolution chroma, as libavif.
+    expect(() => inspectImage(patched(bytes, nclx + 8, u16(0)), SNIFF_LIMITS)).toThrow("AVIF with identity (GBR) colour and subsampled chroma is not supported");
+    expect(inspectImage(fixture("identity.avif"), SNIFF_LIMITS)).toMatchObject({ width: 97 });
     // The nclx box decides when there is one; without it the sequence header's description does.
     const noNclx = patched(bytes, nclx, [...Buffer.from("nclz")]);
     expect(inspectImage(noNclx, SNIFF_LIMITS)).toMatchObject({ width: 97 });

@@ -1,4 +1,4 @@
-import { WEBP_METHOD, type EngineInstance } from "./codecs/engine-core";
+import { EngineFailure, WEBP_METHOD, type EngineInstance } from "./codecs/engine-core";
 import type { Rgba } from "./pixels";
 import { openProfile } from "./colour";
 import { readPngHeader } from "./png-rows";
@@ -71,6 +71,19 @@ export function animates(src: AnimationSource, sizes: VariantSize[], fileBytes: 
   const decoded = Math.max(src.framePixels ?? 0, src.frames * canvas) + src.frames * canvas;
   if (sizes.length * decoded > MAX_ANIMATED_DECODE_PIXELS) return false;
   return src.frames * sizes.reduce((n, s) => n + s.w * s.h, 0) <= MAX_ANIMATED_OUTPUT_PIXELS;
+}
+
+/**
+ * The encoder's failures (out of memory, mostly) are not the input's: a plain Error, which
+ * `decodingAs` passes through and the queue retries, where a reading failure is permanent.
+ */
+function encoding<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    if (err instanceof EngineFailure) throw new Error(`animated WebP encoder: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 interface FrameVisitor {
@@ -163,7 +176,7 @@ export function encodeAnimatedWebp(
     let frames = 0, end = 0, turned = 0;
     let first: Rgba | undefined;
     const visit: FrameVisitor = {
-      start: (loopCount) => void ex.ae_new(size.width, size.height, quality, WEBP_METHOD, loopCount),
+      start: (loopCount) => void encoding(() => ex.ae_new(size.width, size.height, quality, WEBP_METHOD, loopCount)),
       frame: (canvas, startMs, endMs) => {
         const rs = ex.rs_resize(canvas, src.width, src.height, size.w, size.h, 1);
         try {
@@ -177,7 +190,7 @@ export function encodeAnimatedWebp(
             pixels = turned;
           }
           first ??= { data: new Uint8Array(inst.memory.buffer, pixels, size.width * size.height * 4).slice(), width: size.width, height: size.height };
-          ex.ae_add(pixels, startMs);
+          encoding(() => ex.ae_add(pixels, startMs));
         } finally {
           ex.rs_free(rs);
         }
@@ -191,7 +204,7 @@ export function encodeAnimatedWebp(
       else eachWebpFrame(inst, bytes, src, visit);
       // The frame readers fail on an animation without frames; none here would be our bug.
       if (!first) throw new Error("the animation was read without any frame");
-      const out = ex.ae_finish(end);
+      const out = encoding(() => ex.ae_finish(end));
       return { bytes: new Uint8Array(inst.memory.buffer, out, ex.ae_size()).slice(), frames, first };
     } finally {
       ex.ae_free();
