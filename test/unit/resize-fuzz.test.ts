@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import { inspectImage } from "../../core/sniff";
 import { decodeAvifResized } from "../../workers/resize/pipeline/avif";
 import { instantiateEngine } from "../../workers/resize/pipeline/codecs/engine-core";
-import { PipelineError } from "../../workers/resize/pipeline/errors";
 import { decodeGifResized } from "../../workers/resize/pipeline/gif";
 import { decodeJpegResized } from "../../workers/resize/pipeline/jpeg";
 import { decodePngResized } from "../../workers/resize/pipeline/png";
 import { decodeWebpResized } from "../../workers/resize/pipeline/webp";
+import { unexpectedOutcomes } from "./damage";
 
 // The engine's decoders on damaged input (bytes overwritten, files cut short), bypassing upload
 // validation: each either decodes or throws a PipelineError (the image is marked failed); never
@@ -21,26 +21,6 @@ const FILES = ["photos/LadyBird.jpg", "photos/FreshFlower.jpg", "pngsuite/basi2c
 const GENEROUS = { maxPixels: 1e9, maxSide: 1e5, maxFrames: 1e5, maxTotalPixels: 1e12, maxAspect: 1e3, maxMetadataBytes: 1e9 };
 const DECODERS = { jpeg: decodeJpegResized, png: decodePngResized, gif: decodeGifResized, webp: decodeWebpResized, avif: decodeAvifResized } as const;
 
-/**
- * Damages `original` `runs` times (1-8 random bytes overwritten past `skip`; with `truncate`, every
- * fifth copy is also cut short) and decodes each copy: returns the outcomes that were neither a
- * decode nor a PipelineError.
- */
-function unexpectedOutcomes(original: Uint8Array, opts: { seed: number; runs: number; skip: number; truncate: boolean }, decode: (bytes: Uint8Array) => void): string[] {
-  let seed = opts.seed;
-  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-  const unexpected: string[] = [];
-  for (let k = 0; k < opts.runs; k++) {
-    const bytes = Uint8Array.from(original);
-    for (let j = 0, n = 1 + Math.floor(random() * 8); j < n; j++) bytes[Math.floor(opts.skip + random() * (bytes.length - opts.skip))] = Math.floor(random() * 256);
-    try {
-      decode(opts.truncate && k % 5 === 0 ? bytes.subarray(0, Math.floor(bytes.length * random())) : bytes);
-    } catch (err) {
-      if (!(err instanceof PipelineError)) unexpected.push(String(err));
-    }
-  }
-  return unexpected;
-}
 
 describe.skipIf(!existsSync(CORPUS))("engine decoders on damaged input", () => {
   it.each(FILES)("%s: decodes or fails with a PipelineError", (file) => {
