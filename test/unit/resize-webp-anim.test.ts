@@ -2,13 +2,14 @@ import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { EngineFailure, instantiateEngine, type EngineInstance } from "../../workers/resize/pipeline/codecs/engine-core";
+import { CORPUS_DIR } from "../corpus";
 import { cat } from "./sniff-helpers";
 
 // Animated WebP in the engine: libwebp's WebPAnimEncoder (ae_*) and WebPAnimDecoder (wa_*), checked
 // against sharp (libvips with its own libwebp) as the yardstick.
 const NodeModule = WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module;
 const engineModule = new NodeModule(readFileSync(new URL("../../workers/resize/wasm/engine.wasm", import.meta.url)));
-const corpus = "/work/shared/corpus";
+const corpus = CORPUS_DIR.replace(/\/$/, "");
 
 /** Copies bytes into the engine's memory; the pointer stays valid until freed. */
 function put(inst: EngineInstance, bytes: Uint8Array): number {
