@@ -17,6 +17,18 @@ export function startsWith(bytes: Uint8Array, at: number, s: string): boolean {
   return true;
 }
 
+/** The parts joined into one array (a single Uint8Array part is returned as it is). */
+export function concatBytes(parts: ArrayLike<number>[]): Uint8Array {
+  if (parts.length === 1 && parts[0] instanceof Uint8Array) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Latin1 decode of `bytes[start..end)`, only used for short tags (fourccs, brands). */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
   let s = "";

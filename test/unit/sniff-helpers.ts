@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { AppError } from "../../core/errors";
+import { concatBytes } from "../../core/sniff/bytes";
 import { inspectImage, type Limits } from "../../core/sniff";
 
 import { CORPUS_DIR } from "../corpus";
@@ -20,15 +21,8 @@ export const SNIFF_LIMITS: Limits = {
 
 /** Byte builders for hand-made files. */
 export const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
-export const cat = (...parts: ArrayLike<number>[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+/** Always a fresh array (tests patch what they build). */
+export const cat = (...parts: ArrayLike<number>[]): Uint8Array => (parts.length === 1 ? Uint8Array.from(parts[0]!) : concatBytes(parts));
 export const u32be = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 export const u16be = (n: number): number[] => [(n >> 8) & 255, n & 255];
 export const u16le = (n: number): number[] => [n & 255, (n >> 8) & 255];

@@ -1,4 +1,5 @@
 import { readBoxes } from "../../../core/sniff/bmff";
+import { concatBytes } from "../../../core/sniff/bytes";
 import { type AvifLayer as LayerItems, codedAv1C, isMonochrome, ispe, readAvifLayout } from "../../../core/sniff/avif-layout";
 import { readHeifMeta } from "../../../core/sniff/heif";
 import type { ProfileKind } from "./colour";
@@ -53,17 +54,8 @@ function plan(bytes: Uint8Array): AvifPlan {
   const heif = readHeifMeta(bytes, meta);
   const layout = readAvifLayout(bytes, heif);
 
-  const itemBytes = (id: number): Uint8Array => {
-    const parts = heif.locate(id).ranges.map(([start, end]) => bytes.subarray(start, end)); // bounds-checked
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
+  // Every extent, bounds-checked by locate, joined in iloc order.
+  const itemBytes = (id: number): Uint8Array => concatBytes(heif.locate(id).ranges.map(([start, end]) => bytes.subarray(start, end)));
   const layer = (items: LayerItems): AvifLayer => {
     const [tileWidth, tileHeight] = ispe(bytes, items.tiles[0]!, "an AV1 image");
     return { rows: items.rows, cols: items.cols, tiles: items.tiles.map((t) => itemBytes(t.id)), tileWidth, tileHeight };
