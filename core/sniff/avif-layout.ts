@@ -23,8 +23,8 @@ export interface AvifLayout {
   colour: AvifLayer;
   /** Every auxiliary alpha image of the primary item; decoders draw the first, as libavif does. */
   alphas: AvifLayer[];
-  /** The colour description decoders apply: a `colr` of the primary item, else of its first tile. */
-  nclx?: Box;
+  /** The colour description decoders apply (`colr` 'nclx' of the primary item, else of its first tile). */
+  nclx?: Nclx;
   /** The ICC profile's bytes (`colr` of type 'prof' or 'rICC'), found the same way. */
   icc?: [number, number];
 }
@@ -48,12 +48,30 @@ export function codedAv1C(layer: AvifLayer): Box | undefined {
   return layer.tiles[0] && prop(layer.tiles[0], "av1C");
 }
 
-/** av1C's mono_chrome bit: the decoded grey fills R, G and B, and an ICC profile must be a grey one. */
-export function isMonochrome(bytes: Uint8Array, av1C: Box | undefined): boolean {
-  return av1C !== undefined && av1C.end - av1C.data > 2 && ((bytes[av1C.data + 2] as number) & 0x10) !== 0;
+/** H.273 code points of an `nclx` colr box. */
+export interface Nclx {
+  primaries: number;
+  transfer: number;
+  matrix: number;
+  fullRange: boolean;
 }
 
-export function avifLayer(bytes: Uint8Array, heif: HeifMeta, item: Item, what: string): AvifLayer {
+/** The coded image's format, from av1C's third byte (AV1-ISOBMFF 2.3.3); absent when av1C is too short. */
+export interface Av1Config {
+  bitDepth: 8 | 10 | 12;
+  /** mono_chrome: the decoded grey fills R, G and B, and an ICC profile must be a grey one. */
+  mono: boolean;
+  subsampledX: boolean;
+  subsampledY: boolean;
+}
+
+export function av1Config(bytes: Uint8Array, av1C: Box | undefined): Av1Config | undefined {
+  if (!av1C || av1C.end - av1C.data < 4) return undefined;
+  const b = bytes[av1C.data + 2] as number;
+  return { bitDepth: b & 0x40 ? (b & 0x20 ? 12 : 10) : 8, mono: (b & 0x10) !== 0, subsampledX: (b & 0x08) !== 0, subsampledY: (b & 0x04) !== 0 };
+}
+
+function avifLayer(bytes: Uint8Array, heif: HeifMeta, item: Item, what: string): AvifLayer {
   if (item.type === "av01") return { item, rows: 1, cols: 1, tiles: [item], output: null };
   if (item.type !== "grid") fail(`${what} is coded as ${JSON.stringify(item.type)}, not AV1`);
   const data = heif.locate(item.id);
@@ -81,7 +99,12 @@ export function readAvifLayout(bytes: Uint8Array, heif: HeifMeta): AvifLayout {
     if (refs.some((r) => r.type === "auxl" && r.from === item.id && r.to.includes(primaryId))) alphas.push(avifLayer(bytes, heif, item, "AVIF alpha image"));
   }
   const colrs = [primary, colour.tiles[0]].flatMap((item) => item?.props.filter((p) => p.type === "colr") ?? []);
-  const nclx = colrs.find((p) => p.end - p.data >= 11 && startsWith(bytes, p.data, "nclx"));
+  const box = colrs.find((p) => p.end - p.data >= 11 && startsWith(bytes, p.data, "nclx"));
   const prof = colrs.find((p) => p.end - p.data >= 4 && (startsWith(bytes, p.data, "prof") || startsWith(bytes, p.data, "rICC")));
+  let nclx: Nclx | undefined;
+  if (box) {
+    const r = new Reader(bytes, box.data + 4, box.end);
+    nclx = { primaries: r.u16be(), transfer: r.u16be(), matrix: r.u16be(), fullRange: r.u8() >> 7 === 1 };
+  }
   return { colour, alphas, nclx, icc: prof && [prof.data + 4, prof.end] };
 }

@@ -1,12 +1,12 @@
+import { av1Config } from "./avif-layout";
 import type { Box } from "./bmff";
 
 /** Bytes per pixel of dav1d's frame for an av1C: luma plus chroma planes, 2 bytes a sample above 8 bits. */
 function av1FrameBytes(bytes: Uint8Array, av1C: Box | undefined): number {
-  if (!av1C || av1C.end - av1C.data < 4) return 6; // unknown: the worst case (4:4:4, >8 bits)
-  const b = bytes[av1C.data + 2] as number;
-  const highBitDepth = b & 0x40, mono = b & 0x10, ssx = b & 0x08, ssy = b & 0x04;
-  const chroma = mono ? 0 : ssx && ssy ? 0.5 : ssx ? 1 : 2;
-  return (1 + chroma) * (highBitDepth ? 2 : 1);
+  const c = av1Config(bytes, av1C);
+  if (!c) return 6; // unknown: the worst case (4:4:4, >8 bits)
+  const chroma = c.mono ? 0 : c.subsampledX && c.subsampledY ? 0.5 : c.subsampledX ? 1 : 2;
+  return (1 + chroma) * (c.bitDepth > 8 ? 2 : 1);
 }
 
 /** dav1d's working memory besides the frame (loop-filter levels and masks, CDEF/LR lines), B/pixel. */

@@ -1,7 +1,7 @@
 import { fail, startsWith } from "./bytes";
 import { av1SequenceInfo } from "./av1";
 import { type Box, readBoxes } from "./bmff";
-import { type AvifLayer, codedAv1C, ispe, readAvifLayout, tilesCover } from "./avif-layout";
+import { type AvifLayer, codedAv1C, ispe, readAvifLayout, tilesCover, av1Config } from "./avif-layout";
 import { ftypBrands, type Item, prop, readHeifMeta, unreferenced } from "./heif";
 import { avifPixelWeight } from "./avif-weight";
 import { checkSize, MetaBudget } from "./limits";
@@ -63,9 +63,11 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
     // larger than anything the bitstream can code is a lying header.
     checkSize(seq.maxWidth, seq.maxHeight, limits, `${what} (AV1 sequence header)`);
     if (seq.maxWidth < w || seq.maxHeight < h) fail(`${what}: ispe does not match the AV1 bitstream`);
-    if (colour && !seq.mono) {
-      const subsampled = ((bytes[av1C.data + 2] as number) & 0x0c) !== 0;
-      checkMatrix(nclx ? u16(nclx.data + 8) : seq.matrix, nclx ? (bytes[nclx.data + 10] as number) >> 7 === 1 : seq.fullRange, subsampled);
+    const config = av1Config(bytes, av1C)!;
+    // Decoders take the format from av1C or from the bitstream: both must say the same.
+    if (config.mono !== seq.mono) fail(`${what}: av1C and the AV1 sequence header disagree on monochrome`);
+    if (colour && !config.mono) {
+      checkMatrix(nclx ? nclx.matrix : seq.matrix, nclx ? nclx.fullRange : seq.fullRange, config.subsampledX || config.subsampledY);
     }
   };
   /**
@@ -101,7 +103,6 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
 
   const layout = readAvifLayout(bytes, heif);
   const { nclx } = layout;
-  const u16 = (at: number): number => ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
   const [tileW, tileH] = checkLayer(layout.colour, "AVIF image", true);
   for (const alpha of layout.alphas) {
     const [w, h] = size(alpha.item, "AVIF alpha plane");
@@ -140,7 +141,7 @@ export function parseAvif(bytes: Uint8Array, limits: Limits): Parsed {
   const pixi = prop(primary, "pixi");
   const av1C = codedAv1C(layout.colour);
   if (pixi && pixi.end - pixi.data > 5) bitDepth = bytes[pixi.data + 5] as number;
-  else if (av1C) bitDepth = (bytes[av1C.data + 2] as number) & 0x40 ? ((bytes[av1C.data + 2] as number) & 0x20 ? 12 : 10) : 8;
+  else bitDepth = av1Config(bytes, av1C)?.bitDepth ?? 8;
 
   // Orientation comes from the irot/imir transforms, which every AVIF decoder and browser applies.
   // An Exif orientation inside an AVIF is ignored by them (HEIF/MIAF make irot/imir normative), so

@@ -93,3 +93,37 @@ describe("AVIF alpha grids", () => {
     expect(() => inspectImage(buildAvif(own.primaryId, items, own.refs), SNIFF_LIMITS)).toThrow(/AVIF alpha plane: grid tiles differ in size/);
   });
 });
+
+describe("AVIF layers against their canvas", () => {
+  const read = (name: string) => avifItems(new Uint8Array(readFileSync(new URL(`./fixtures/avif/${name}`, import.meta.url))));
+  const ispeBox = (w: number, h: number) => Uint8Array.of(0, 0, 0, 20, ...Buffer.from("ispe"), 0, 0, 0, 0, (w >>> 24) & 255, (w >>> 16) & 255, (w >>> 8) & 255, w & 255, (h >>> 24) & 255, (h >>> 16) & 255, (h >>> 8) & 255, h & 255);
+  const withIspe = (item: AvifItem, w: number, h: number): AvifItem => ({ ...item, props: item.props.map((p) => (Buffer.from(p).includes("ispe") ? ispeBox(w, h) : p)) });
+
+  it("refuses a grid whose descriptor and ispe disagree, and tiles that do not cover the canvas", () => {
+    const grid = read("grid-2x2.avif");
+    const primary = grid.items.find((it) => it.id === grid.primaryId)!;
+    const others = grid.items.filter((it) => it !== primary);
+    const lying = buildAvif(grid.primaryId, [withIspe(primary, 256, 190), ...others], grid.refs);
+    expect(() => inspectImage(lying, SNIFF_LIMITS)).toThrow("AVIF image: grid size does not match ispe");
+    // Wider than the 2 x 128 px of tiles: the descriptor (16-bit output width at byte 4) and ispe agree.
+    const data = Uint8Array.from(primary.data);
+    data.set([1, 1], 4);
+    const uncovered = buildAvif(grid.primaryId, [{ ...withIspe(primary, 257, 192), data }, ...others], grid.refs);
+    expect(() => inspectImage(uncovered, SNIFF_LIMITS)).toThrow("AVIF image: grid tiles do not cover the image");
+  });
+
+  it("refuses an alpha plane of another size than the image", () => {
+    const own = read("grid-2x3-alpha.avif");
+    const alpha = own.items.find((it) => it.props.some((p) => Buffer.from(p).includes("auxiliary:alpha")))!;
+    const items = own.items.map((it) => (it === alpha ? withIspe(it, 256, 190) : it));
+    expect(() => inspectImage(buildAvif(own.primaryId, items, own.refs), SNIFF_LIMITS)).toThrow("AVIF alpha plane size differs from the image");
+  });
+
+  it("refuses an av1C that disagrees with the bitstream on monochrome", () => {
+    const file = new Uint8Array(readFileSync(new URL("./fixtures/avif/bt709.avif", import.meta.url)));
+    const at = Buffer.from(file).indexOf("av1C") + 4 + 2;
+    const patched = Uint8Array.from(file);
+    patched[at] = patched[at]! | 0x10;
+    expect(() => inspectImage(patched, SNIFF_LIMITS)).toThrow("AVIF image: av1C and the AV1 sequence header disagree on monochrome");
+  });
+});

@@ -1,6 +1,6 @@
 import { readBoxes } from "../../../core/sniff/bmff";
 import { concatBytes } from "../../../core/sniff/bytes";
-import { type AvifLayer as LayerItems, codedAv1C, isMonochrome, ispe, readAvifLayout } from "../../../core/sniff/avif-layout";
+import { type AvifLayer as LayerItems, av1Config, codedAv1C, ispe, readAvifLayout } from "../../../core/sniff/avif-layout";
 import { readHeifMeta } from "../../../core/sniff/heif";
 import type { ProfileKind } from "./colour";
 import { PipelineError } from "./errors";
@@ -63,16 +63,16 @@ function plan(bytes: Uint8Array): AvifPlan {
 
   const [width, height] = ispe(bytes, layout.colour.item, "the image");
   const { nclx, icc } = layout;
-  const mono = isMonochrome(bytes, codedAv1C(layout.colour));
+  const mono = av1Config(bytes, codedAv1C(layout.colour))?.mono ?? false;
   return {
     width,
     height,
     colour: layer(layout.colour),
     alpha: layout.alphas[0] && layer(layout.alphas[0]),
-    primaries: nclx ? (bytes[nclx.data + 4]! << 8) | bytes[nclx.data + 5]! : -1,
-    transfer: nclx ? (bytes[nclx.data + 6]! << 8) | bytes[nclx.data + 7]! : -1,
-    matrix: nclx ? (bytes[nclx.data + 8]! << 8) | bytes[nclx.data + 9]! : -1,
-    fullRange: nclx ? bytes[nclx.data + 10]! >> 7 : -1,
+    primaries: nclx?.primaries ?? -1,
+    transfer: nclx?.transfer ?? -1,
+    matrix: nclx?.matrix ?? -1,
+    fullRange: nclx ? Number(nclx.fullRange) : -1,
     profile: icc ? { icc: bytes.subarray(icc[0], icc[1]), kind: mono ? "grey" : "rgb" } : null,
   };
 }
