@@ -124,21 +124,24 @@ describe("APNG compositing", () => {
       pngChunk("fcTL", [...u32be(seq), ...u32be(w), ...u32be(h), ...u32be(x), ...u32be(y), 0, 1, 0, 10, ...ops]);
     const file = (...chunks: Uint8Array[]) => cat(PNG_SIG, ihdr(4, 4, 8, 6), ...chunks, pngChunk("IEND"));
     const actl = (n: number) => pngChunk("acTL", [...u32be(n), 0, 0, 0, 0]);
-    const bad: Uint8Array[] = [
-      file(pngChunk("IDAT", z)), // no acTL
-      file(actl(2), fctl(0, 4, 4), pngChunk("IDAT", z)), // fewer frames than acTL
-      file(actl(1), fctl(0, 4, 4), pngChunk("IDAT", z), fctl(1, 2, 2), pngChunk("fdAT", [0, 0, 0, 2, ...z])), // more
-      file(actl(2), pngChunk("IDAT", z), pngChunk("fdAT", [0, 0, 0, 0, ...z]), fctl(1, 4, 4)), // fdAT before its fcTL
-      file(actl(1), pngChunk("IDAT", z), fctl(0, 3, 3, 2, 0), pngChunk("fdAT", [0, 0, 0, 1, ...z])), // outside the canvas
-      file(actl(1), pngChunk("IDAT", z), fctl(0, 2, 2, 0, 0, [3, 0]), pngChunk("fdAT", [0, 0, 0, 1, ...z])), // dispose 3
-      file(actl(1), pngChunk("IDAT", z), fctl(0, 2, 2), pngChunk("fdAT", [0, 0, 0, 5, ...z])), // sequence
-      file(actl(1), pngChunk("IDAT", z), fctl(0, 2, 2)), // frame without data
-      file(actl(1), fctl(0, 2, 2), pngChunk("IDAT", z)), // default frame smaller than IHDR
-      good.subarray(0, good.length - 40), // cut short
+    // Each file breaks one rule, which its own message names.
+    const bad: [Uint8Array, string][] = [
+      [file(pngChunk("IDAT", z)), "PNG: not an APNG (no acTL chunk)"],
+      [file(actl(2), fctl(0, 4, 4), pngChunk("IDAT", z)), "PNG: APNG has 1 frames, acTL declares 2"],
+      [file(actl(1), fctl(0, 4, 4), pngChunk("IDAT", z), fctl(1, 2, 2), pngChunk("fdAT", [0, 0, 0, 2, ...z])), "PNG: APNG has more frames than acTL declares"],
+      [file(actl(2), pngChunk("IDAT", z), pngChunk("fdAT", [0, 0, 0, 0, ...z]), fctl(1, 4, 4)), "PNG: APNG fdAT without its fcTL"],
+      [file(actl(1), pngChunk("IDAT", z), fctl(0, 3, 3, 2, 0), pngChunk("fdAT", [0, 0, 0, 1, ...z])), "PNG: APNG frame 0 outside the canvas"],
+      [file(actl(1), pngChunk("IDAT", z), fctl(0, 2, 2, 0, 0, [3, 0]), pngChunk("fdAT", [0, 0, 0, 1, ...z])), "PNG: APNG frame 0 has an unknown dispose or blend operation"],
+      [file(actl(1), pngChunk("IDAT", z), fctl(0, 2, 2), pngChunk("fdAT", [0, 0, 0, 5, ...z])), "PNG: APNG sequence numbers out of order"],
+      [file(actl(1), pngChunk("IDAT", z), fctl(0, 2, 2)), "PNG: APNG frame 0 has no image data"],
+      [file(actl(1), fctl(0, 2, 2), pngChunk("IDAT", z)), "PNG: APNG default frame size mismatch"],
     ];
-    bad.forEach((bytes, k) => {
-      expect(() => encodeAnimatedWebp(engine(), bytes, { format: "png", width: 4, height: 4, frames: 2 }, { w: 4, h: 4, width: 4, height: 4 }, 1, 80), `case ${k}`).toThrow(PipelineError);
-    });
+    for (const [bytes, message] of bad) {
+      expect(() => apngFrames(bytes)).toThrow(message);
+      expect(() => encodeAnimatedWebp(engine(), bytes, { format: "png", width: 4, height: 4, frames: 2 }, { w: 4, h: 4, width: 4, height: 4 }, 1, 80), message).toThrow(PipelineError);
+    }
+    // Cut short: the frames' data ends early when decoded.
+    expect(() => encodeAnimatedWebp(engine(), good.subarray(0, good.length - 40), { format: "png", width: 4, height: 4, frames: 2 }, { w: 4, h: 4, width: 4, height: 4 }, 1, 80)).toThrow(PipelineError);
     // The frames recorded by the upload Worker must match the file.
     expect(() => encodeAnimatedWebp(engine(), good, { format: "png", width: 4, height: 4, frames: 3 }, { w: 4, h: 4, width: 4, height: 4 }, 1, 80)).toThrow(/PNG: /);
   });

@@ -165,6 +165,10 @@ describe("GIF animation canvas", () => {
     for (const n of [5, 14, 40, 60, 100, good.length - 2]) expect(() => gifFrames(good.subarray(0, n)), `cut at ${n}`).toThrow(PipelineError);
     expect(() => gifFrames(cat(good.subarray(0, good.length - 1), [0x99]))).toThrowError(/unexpected block/);
     expect(() => gifFrames(buildGif(2, 2, []))).toThrowError(/no image/);
+    // Neither a global nor a local colour table (flag bytes cleared: screen at 10, frame at 9 after its 0x2c).
+    const bare = cat([...good.subarray(0, 13)], good.subarray(13 + 24));
+    bare[10] = 0;
+    expect(() => gifFrames(bare)).toThrowError("GIF: a frame has no colour table");
     // Without its trailer, a file that ends between blocks is read up to there, as browsers do.
     expect(gifFrames(good.subarray(0, good.length - 1)).length).toBe(SCENE.length);
   });

@@ -201,13 +201,21 @@ describe("failures are EngineFailures", () => {
     const inst = instantiateEngine(engineModule);
     const still = new Uint8Array(await sharp(pixels(20, 20, (x) => [x * 10, 0, 0, 255]), { raw: { width: 20, height: 20, channels: 4 } }).webp().toBuffer());
     const garbage = pixels(30, 30, (x, y) => [(x * 31 + y * 17) & 255, (x ^ y) & 255, 7, 99]);
-    for (const bytes of [still, garbage, cat(new TextEncoder().encode("RIFF\x10\0\0\0WEBPVP8X"), garbage)]) {
+    for (const [bytes, message] of [[still, "not an animated WebP"], [garbage, "not a valid animated WebP"], [cat(new TextEncoder().encode("RIFF\x10\0\0\0WEBPVP8X"), garbage), "not a valid animated WebP"]] as const) {
       const ptr = put(inst, bytes);
       expectFailure(() => inst.exports.wa_open(ptr, bytes.length));
+      expect(() => inst.exports.wa_open(ptr, bytes.length)).toThrow(message);
       inst.exports.eng_free(ptr);
     }
     expectFailure(() => inst.exports.wa_open(0, 0));
     expectFailure(() => inst.exports.wa_next());
+    // The instance still works afterwards.
+    expect(decode(new Uint8Array(readFileSync(`${corpus}/animated/random_lossy.webp`)), inst).frames.length).toBe(4);
+  });
+
+  it("fails an allocation the engine cannot make instead of handing out address 0", () => {
+    const inst = instantiateEngine(engineModule);
+    expect(() => inst.exports.eng_malloc(0x7ff00000)).toThrow(/^out of memory$/);
     // The instance still works afterwards.
     expect(decode(new Uint8Array(readFileSync(`${corpus}/animated/random_lossy.webp`)), inst).frames.length).toBe(4);
   });

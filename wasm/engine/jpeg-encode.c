@@ -34,5 +34,11 @@ ENGINE_EXPORT unsigned char *je_encode(const uint8_t *rgba, int width, int heigh
 
 ENGINE_EXPORT unsigned long je_size(void) { return encoded_size; }
 
-ENGINE_EXPORT void *eng_malloc(size_t n) { return malloc(n); }
+/* Memory for the JS side: never NULL (address 0 is valid WebAssembly memory, so a caller writing
+ * to a failed allocation would corrupt the engine silently); out of memory fails the call. */
+ENGINE_EXPORT void *eng_malloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) js_fail("out of memory");
+  return p;
+}
 ENGINE_EXPORT void eng_free(void *p) { free(p); }

@@ -108,7 +108,7 @@ ENGINE_EXPORT resampler *rs_new(int in_w, int in_h, int out_w, int out_h, int pr
   return rs;
 }
 
-ENGINE_EXPORT uint8_t *rs_stage(resampler *rs) { return rs->stage; }
+uint8_t *rs_stage(resampler *rs) { return rs->stage; }
 ENGINE_EXPORT uint8_t *rs_output(resampler *rs) { return rs->out; }
 
 /* Converts a source row to floats (premultiplied if asked) and box-shrinks it by kx in place. */
@@ -203,8 +203,6 @@ ENGINE_EXPORT void rs_push(resampler *rs, const uint8_t *row) {
   lanczos_row(rs, rs->box_acc);
 }
 
-/* Rows still missing from the output (0 once every source row was pushed). */
-ENGINE_EXPORT int rs_pending(resampler *rs) { return rs->copy ? rs->in_h - rs->rows_in : rs->out_h - rs->rows_out; }
 
 /* Resamples an RGBA8 image already in this memory (the next smaller variant from the last one). */
 ENGINE_EXPORT resampler *rs_resize(const uint8_t *src, int in_w, int in_h, int out_w, int out_h, int premultiply) {

@@ -144,15 +144,14 @@ ENGINE_EXPORT int wa_open(const uint8_t *data, int size) {
   return (int)decoder_info.frame_count;
 }
 
-/* 0: canvas width, 1: canvas height, 2: loop count (0 = forever), 3: background colour (ARGB
-   as stored; WebPAnimDecoder ignores it and composites on transparent black). */
+/* 0: canvas width, 1: canvas height, 2: loop count (0 = forever). The background colour is not
+   offered: WebPAnimDecoder ignores it and composites on transparent black, as browsers do. */
 ENGINE_EXPORT int wa_info(int what) {
   if (!decoder) js_fail("no animated WebP is open");
   switch (what) {
     case 0: return (int)decoder_info.canvas_width;
     case 1: return (int)decoder_info.canvas_height;
     case 2: return (int)decoder_info.loop_count;
-    case 3: return (int)decoder_info.bgcolor;
     default: return -1;
   }
 }

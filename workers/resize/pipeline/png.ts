@@ -222,7 +222,6 @@ export function compositeApngFrames(
   const W = head.width, H = head.height;
   const ex = inst.exports;
   const canvas = ex.eng_malloc(W * H * 4);
-  if (!canvas) throw new PipelineError("PNG: no memory for the animation canvas");
   try {
     new Uint8Array(inst.memory.buffer, canvas, W * H * 4).fill(0);
     frames.forEach((f, index) => {

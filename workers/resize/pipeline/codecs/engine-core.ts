@@ -65,7 +65,7 @@ interface EngineExports {
   ae_free(): void;
   /** Opens an animated WebP (kept alive by the caller until wa_close) decoding to RGBA8; its frame count, or throws (also for a still WebP). */
   wa_open(data: number, size: number): number;
-  /** 0: canvas width, 1: canvas height, 2: loop count (0 = forever), 3: background colour as stored (int32 ARGB; not used in compositing). */
+  /** 0: canvas width, 1: canvas height, 2: loop count (0 = forever); -1 otherwise. */
   wa_info(what: number): number;
   /** Decodes and composites the next frame: pointer to the canvas RGBA8 (width x height x 4), valid until the next call; throws on a corrupt frame. */
   wa_next(): number;
