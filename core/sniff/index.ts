@@ -91,7 +91,7 @@ export function inspectImage(bytes: Uint8Array, limits: Limits): ImageInfo {
   try {
     parsed = PARSERS[format](bytes, limits);
     assertNotZip(bytes);
-    checkEnginePixels(format, parsed, bytes, limits);
+    checkEnginePixels(format, parsed, bytes.length, limits);
   } catch (err) {
     if (err instanceof AppError) throw err;
     // Defence in depth: a parser bug on hostile input must still be a clean 422, never a 500.

@@ -62,14 +62,14 @@ type EngineInfo = Pick<ImageInfo, "width" | "height" | "progressive" | "lossless
  * or 4:4:4 weighs ≈1.7, 10-bit 4:4:4 ≈3.2, an 8-bit alpha adds ≈0.5; files over 2 MiB weigh
  * more): `maxPixelsAvif`.
  */
-export function checkEnginePixels(format: ImageFormat, info: EngineInfo, bytes: Uint8Array, limits: Limits): void {
+export function checkEnginePixels(format: ImageFormat, info: EngineInfo, fileBytes: number, limits: Limits): void {
   const rule = engineRule(format, info, limits);
   if (rule.maxPixels !== undefined && info.width * info.height * rule.weight > rule.maxPixels) {
     const scaled = rule.weight === 1 ? `${rule.maxPixels} pixels` : `${Math.floor(rule.maxPixels / rule.weight)} pixels for its encoding`;
     fail(`${rule.kind} image is ${info.width}x${info.height}; the maximum for it is ${scaled}`, "image_too_large");
   }
-  if (rule.maxBytes !== undefined && bytes.length > rule.maxBytes) {
-    fail(`${rule.kind} file is ${bytes.length} bytes; the maximum for it is ${rule.maxBytes} bytes`, "image_too_large");
+  if (rule.maxBytes !== undefined && fileBytes > rule.maxBytes) {
+    fail(`${rule.kind} file is ${fileBytes} bytes; the maximum for it is ${rule.maxBytes} bytes`, "image_too_large");
   }
 }
 

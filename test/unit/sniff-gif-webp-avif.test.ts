@@ -188,6 +188,21 @@ describe("zlib validation", () => {
     }
   });
 
+  // Past 64 KiB the checker's window slides; what a probe is shown must still be the stream's
+  // bytes, whether they come as literals, stored pieces or copies from far back.
+  it("shows a probe the right bytes far past its sliding window, in every block kind", () => {
+    const big = new Uint8Array(300_000).map((_, i) => ((i * 2654435761) >>> 24) ^ (i % 97 === 0 ? 0 : i >> 12));
+    big.copyWithin(200_000, 150_000, 180_000); // a long copy from 50 KB back
+    for (const z of [deflateSync(big, { level: 0 }), deflateSync(big, { level: 1 }), deflateSync(big, { level: 9 }), deflateSync(big, { strategy: zc.Z_FIXED })]) {
+      const seen: number[] = [];
+      const positions = [0, 65_535, 65_536, 98_303, 98_304, 150_001, 199_999, 200_000, 215_000, 299_999];
+      let k = 0;
+      const probe = { next: positions[0]!, check: (v: number) => { seen.push(v); probe.next = positions[++k] ?? Infinity; } };
+      validateZlib([z.subarray(0, 1000), z.subarray(1000)], big.length, "t", probe);
+      expect(seen).toEqual(positions.map((p) => big[p]));
+    }
+  });
+
   it("rejects a bad header, a preset dictionary and a distance before the start", () => {
     expect(codeOf(() => validateZlib([new Uint8Array([0x78, 0x9d, 3, 0, 0, 0, 0, 1])], 0, "t"))).toBe("invalid_image");
     expect(codeOf(() => validateZlib([new Uint8Array([0x78, 0xbb, 0, 0, 0, 0, 3, 0, 0, 0, 0, 1])], 0, "t"))).toBe("invalid_image");

@@ -63,6 +63,11 @@ describe("PNG structure", () => {
     expect(message(file(4, 150, run))).toBe("PNG row 100 has an unknown filter type 5");
     run[100 * 5] = 4;
     expect(inspect(file(4, 150, run))).toBe("accepted");
+    // Far past the checker's sliding window (≈200 KB in): rows of 1000 varied pixels.
+    const wide = Array.from({ length: 300 }, (_, y) => [y % 5, ...Array.from({ length: 1000 }, (_, x) => (x * 31 + y * 7) & 255)]).flat();
+    expect(inspect(file(1000, 300, wide))).toBe("accepted");
+    wide[250 * 1001] = 6;
+    expect(message(file(1000, 300, wide))).toBe("PNG row 250 has an unknown filter type 6");
 
     // Adam7 on 8x8: passes of 1x1, 1x1, 2x1, 2x2, 4x2, 4x4, 8x4 pixels; a 1x1 image has only pass 1.
     const adam7 = (bad?: [number, number, number]): number[] => {
