@@ -3,6 +3,16 @@ import { cat, codeOf, enc, hasCorpus, inspectWith, read, SNIFF_LIMITS, u32be } f
 import { inspectImage, type Limits } from "../../core/sniff";
 import { findActiveContent } from "../../core/sniff/polyglot";
 import { readSef } from "../../core/sniff/sef";
+
+/** The refusal's message, or "accepted". */
+function messageOf(f: () => unknown): string {
+  try {
+    f();
+    return "accepted";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 import { motionPhotoBlocks, mp4, noise, sefBlock, sefTrailer, type SefBlockSpec } from "../sef";
 import { zip } from "./sniff-builders";
 
@@ -65,20 +75,21 @@ describe("SEF directory (readSef)", () => {
     expect(readSef(grown, 0)!.blocks).toHaveLength(INFO.length);
   });
 
-  it("refuses directories that lie", () => {
-    const lie = (l: Parameters<typeof sefTrailer>[1]) => codeOf(() => readSef(cat(new Uint8Array(64), sefTrailer(INFO, l)), 64));
+  it("refuses directories that lie, each for its own reason", () => {
+    const lie = (l: Parameters<typeof sefTrailer>[1]) => messageOf(() => readSef(cat(new Uint8Array(64), sefTrailer(INFO, l)), 64));
+    const directory = "invalid Samsung trailer directory", outside = "Samsung trailer entry points outside the trailer";
     expect(lie({})).toBe("accepted");
-    expect(lie({ dirLength: (n) => n + 4 })).toBe("invalid_image"); // SEFH not where the length says
-    expect(lie({ dirLength: (n) => n - 12 })).toBe("invalid_image");
-    expect(lie({ dirLength: () => 0xfffffff0 })).toBe("invalid_image");
-    expect(lie({ count: (n) => n + 1 })).toBe("invalid_image"); // more entries than the directory holds
-    expect(lie({ count: () => 0x40000000 })).toBe("invalid_image");
-    expect(lie({ entry: (i, e) => (i === 0 ? { ...e, back: e.back + 65 } : e) })).toBe("invalid_image"); // before `from`
-    expect(lie({ entry: (i, e) => (i === 3 ? { ...e, size: e.size + 1 } : e) })).toBe("invalid_image"); // into the directory
-    expect(lie({ entry: (i, e) => (i === 1 ? { ...e, back: e.back + 4 } : e) })).toBe("invalid_image"); // overlaps block 0
-    expect(lie({ entry: (i, e) => (i === 2 ? { ...e, size: 7 } : e) })).toBe("invalid_image"); // shorter than a header
-    expect(lie({ entry: (i, e) => (i === 2 ? { ...e, marker: 0x0a300000 } : e) })).toBe("invalid_image"); // type differs from the block's
-    expect(lie({ entry: (i, e) => (i === 2 ? { ...e, marker: e.marker | 1 } : e) })).toBe("invalid_image"); // non-zero lead bytes
+    expect(lie({ dirLength: (n) => n + 4 })).toBe(directory); // SEFH not where the length says
+    expect(lie({ dirLength: (n) => n - 12 })).toBe(directory);
+    expect(lie({ dirLength: () => 0xfffffff0 })).toBe(directory);
+    expect(lie({ count: (n) => n + 1 })).toBe("Samsung trailer directory has more entries than fit in it");
+    expect(lie({ count: () => 0x40000000 })).toBe("Samsung trailer directory has more entries than fit in it");
+    expect(lie({ entry: (i, e) => (i === 0 ? { ...e, back: e.back + 65 } : e) })).toBe(outside); // before `from`
+    expect(lie({ entry: (i, e) => (i === 3 ? { ...e, size: e.size + 1 } : e) })).toBe(outside); // into the directory
+    expect(lie({ entry: (i, e) => (i === 1 ? { ...e, back: e.back + 4 } : e) })).toBe("Samsung trailer blocks overlap");
+    expect(lie({ entry: (i, e) => (i === 2 ? { ...e, size: 7 } : e) })).toBe(outside); // shorter than a header
+    expect(lie({ entry: (i, e) => (i === 2 ? { ...e, marker: 0x0a300000 } : e) })).toBe("Samsung trailer block does not match its directory entry");
+    expect(lie({ entry: (i, e) => (i === 2 ? { ...e, marker: e.marker | 1 } : e) })).toBe("invalid Samsung trailer entry"); // non-zero lead bytes
   });
 
   it("refuses block names that are not short printable ASCII", () => {
@@ -122,9 +133,9 @@ describe.skipIf(!hasCorpus)("JPEG with a Samsung SEF trailer", () => {
     // A JPEG whose stream runs on past its block, or from before the trailer into it.
     const cut = second.length - 1000;
     const spilling = [{ type: 0x0001, name: "DualShot_1", payload: second.subarray(0, cut), gapAfter: second.subarray(cut) }];
-    expect(inspect(cat(jpeg, sefTrailer(spilling)))).toBe("invalid_image");
+    expect(messageOf(() => inspectImage(cat(jpeg, sefTrailer(spilling)), LIMITS))).toBe("JPEG in the Samsung trailer overruns its block");
     const tail = [{ type: 0x0001, name: "DualShot_1", payload: second.subarray(cut) }];
-    expect(inspect(cat(jpeg, second.subarray(0, cut), sefTrailer(tail)))).toBe("invalid_image");
+    expect(messageOf(() => inspectImage(cat(jpeg, second.subarray(0, cut), sefTrailer(tail)), LIMITS))).toBe("JPEG after the image overruns the Samsung trailer");
   });
 
   it("accepts a stale directory left between blocks by an earlier save", () => {
@@ -152,7 +163,7 @@ describe.skipIf(!hasCorpus)("JPEG with a Samsung SEF trailer", () => {
     const jar = cat(mp4(200_000), u32be(8 + zip().length), enc("free"), zip());
     expect(inspect(cat(jpeg, sefTrailer([{ type: 0x0a30, name: "MotionPhoto_Data", payload: jar }])))).toBe("invalid_image");
     const cut = mp4(200_000).subarray(0, 150_000); // mdat claims more than the block holds
-    expect(inspect(cat(jpeg, sefTrailer([{ type: 0x0a30, name: "MotionPhoto_Data", payload: cut }])))).toBe("invalid_image");
+    expect(messageOf(() => inspectImage(cat(jpeg, sefTrailer([{ type: 0x0a30, name: "MotionPhoto_Data", payload: cut }])), LIMITS))).toBe("video in the Samsung trailer is not a well-formed MP4");
   });
 
   it("refuses a SEF trailer that follows a ZIP or hides one between blocks", () => {
